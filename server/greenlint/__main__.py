@@ -1,0 +1,5 @@
+"""`python -m greenlint`."""
+
+from greenlint.cli.main import main
+
+raise SystemExit(main())

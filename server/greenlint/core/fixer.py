@@ -1,0 +1,143 @@
+"""Turning fixes into text: one libcst transformer per file, imports added once, minimal text edits."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Hashable, Iterable, Sequence
+
+import libcst as cst
+from libcst.codemod import CodemodContext
+from libcst.codemod.visitors import AddImportsVisitor, ImportItem
+
+from greenlint.core.finding import Edit
+from greenlint.semantics.facts import ModuleFacts
+from greenlint.semantics.walker import child_nodes
+
+Rewrite = Callable[[cst.CSTNode], cst.CSTNode]
+
+
+class FixBuilder:
+    """Collects the node rewrites and imports of the fixes applied together to one module."""
+
+    def __init__(self, facts: ModuleFacts) -> None:
+        self.facts = facts
+        self._rewrites: dict[int, list[tuple[Hashable, Rewrite]]] = {}
+        self._imports: dict[tuple[str, str], ImportItem] = {}
+
+    def rewrite(self, node: cst.CSTNode, rewrite: Rewrite, key: Hashable = None) -> None:
+        """Replace `node` by rewrite(node with its own rewritten children); a repeated key is applied once."""
+        entries = self._rewrites.setdefault(id(node), [])
+        if key is None or all(existing != key for existing, _ in entries):
+            entries.append((key, rewrite))
+
+    def import_name(self, module: str, name: str) -> cst.BaseExpression:
+        """An expression naming module.name, reusing an existing import or alias, else adding an import."""
+        wanted = f"{module}.{name}"
+        for local, qualified in self.facts.imports.items():
+            if qualified == wanted:
+                return cst.Name(local)
+        for local, qualified in self.facts.imports.items():
+            if qualified == module:
+                return cst.Attribute(cst.Name(local), cst.Name(name))
+        taken = name in self.facts.root.bindings
+        alias = f"{name}_" if taken else None
+        self._imports[(module, name)] = ImportItem(module, name, alias)
+        return cst.Name(alias or name)
+
+    def apply(self, module: cst.Module) -> cst.Module:
+        if self._rewrites:
+            module = _rewrite(module, self._rewrites)
+        if self._imports:
+            context = CodemodContext()
+            for item in self._imports.values():
+                AddImportsVisitor.add_needed_import(context, item.module, item.obj_name, item.alias)
+            module = AddImportsVisitor(context).transform_module(module)
+        return module
+
+
+def _rewrite(module: cst.Module, rewrites: dict[int, list[tuple[Hashable, Rewrite]]]) -> cst.Module:
+    """Apply rewrites bottom-up, visiting only the paths from the root to the rewritten nodes."""
+    parents: dict[int, cst.CSTNode] = {}
+    stack: list[cst.CSTNode] = [module]
+    while stack:
+        node = stack.pop()
+        for child in child_nodes(node):
+            parents[id(child)] = node
+            stack.append(child)
+    on_path: set[int] = set()
+    for target in rewrites:
+        key: int | None = target
+        while key is not None and key not in on_path:
+            on_path.add(key)
+            parent = parents.get(key)
+            key = id(parent) if parent is not None else None
+
+    class Rewriter(cst.CSTTransformer):
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            return id(node) in on_path
+
+        def on_leave(  # type: ignore[override]
+            self, original_node: cst.CSTNode, updated_node: cst.CSTNode
+        ) -> cst.CSTNode:
+            for _, rewrite in rewrites.get(id(original_node), ()):
+                updated_node = rewrite(updated_node)
+            return updated_node
+
+    result = module.visit(Rewriter())
+    assert isinstance(result, cst.Module)
+    return result
+
+
+def text_edits(old: str, new: str) -> list[Edit]:
+    """The minimal-ish edits that turn `old` into `new`: changed line blocks, narrowed to changed characters."""
+    if old == new:
+        return []
+    old_lines = old.splitlines(keepends=True)
+    new_lines = new.splitlines(keepends=True)
+    head = 0
+    while head < min(len(old_lines), len(new_lines)) and old_lines[head] == new_lines[head]:
+        head += 1
+    tail = 0
+    while (
+        tail < min(len(old_lines), len(new_lines)) - head
+        and old_lines[len(old_lines) - 1 - tail] == new_lines[len(new_lines) - 1 - tail]
+    ):
+        tail += 1
+    old_middle = old_lines[head : len(old_lines) - tail]
+    new_middle = new_lines[head : len(new_lines) - tail]
+    offsets = [0]
+    for line in old_lines[: len(old_lines) - tail]:
+        offsets.append(offsets[-1] + len(line))
+    edits: list[Edit] = []
+    matcher = difflib.SequenceMatcher(None, old_middle, new_middle, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        before, after = "".join(old_middle[i1:i2]), "".join(new_middle[j1:j2])
+        prefix = 0
+        while prefix < min(len(before), len(after)) and before[prefix] == after[prefix]:
+            prefix += 1
+        suffix = 0
+        while (
+            suffix < min(len(before), len(after)) - prefix
+            and before[len(before) - 1 - suffix] == after[len(after) - 1 - suffix]
+        ):
+            suffix += 1
+        start = offsets[head + i1]
+        edits.append(Edit(start + prefix, start + len(before) - suffix, after[prefix : len(after) - suffix]))
+    return edits
+
+
+def apply_edits(text: str, edits: Iterable[Edit]) -> str:
+    """Apply non-overlapping edits to text."""
+    ordered: Sequence[Edit] = sorted(edits, key=lambda edit: (edit.start, edit.end))
+    pieces: list[str] = []
+    cursor = 0
+    for edit in ordered:
+        if edit.start < cursor:
+            raise ValueError(f"overlapping edits at offset {edit.start}")
+        pieces.append(text[cursor : edit.start])
+        pieces.append(edit.new_text)
+        cursor = edit.end
+    pieces.append(text[cursor:])
+    return "".join(pieces)

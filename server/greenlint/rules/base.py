@@ -1,0 +1,82 @@
+"""The rule interface: metadata that documents the rule, examples that test it, and `check`."""
+
+from __future__ import annotations
+
+import textwrap
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import ClassVar
+
+import libcst as cst
+
+from greenlint.core.finding import Fix, Related, Report, Severity
+from greenlint.semantics.facts import ModuleFacts
+from greenlint.semantics.infer import Semantics
+
+DOCS_URL = "https://github.com/greenlint/greenlint/blob/main/docs/rules/{code}.md"
+SQLALCHEMY_NEEDLES = ("sqlalchemy", "sqlmodel")
+
+
+@dataclass(frozen=True)
+class Example:
+    """A VALID (no finding) or INVALID example; INVALID lines are marked `# expect: GL00x`.
+
+    `fixed` is the text after applying every fix (safe and unsafe) to a fixed point; None: no fix is offered.
+    """
+
+    code: str
+    valid: bool
+    fixed: str | None = None
+
+
+def valid(code: str) -> Example:
+    return Example(textwrap.dedent(code).lstrip("\n"), valid=True)
+
+
+def invalid(code: str, fixed: str | None = None) -> Example:
+    return Example(
+        textwrap.dedent(code).lstrip("\n"),
+        valid=False,
+        fixed=textwrap.dedent(fixed).lstrip("\n") if fixed is not None else None,
+    )
+
+
+@dataclass
+class RuleContext:
+    """What a rule sees of one module."""
+
+    facts: ModuleFacts
+    semantics: Semantics
+
+
+class Rule(ABC):
+    """One check. Subclasses set the metadata; `greenlint rule CODE` and docs/rules are generated from it."""
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    severity: ClassVar[Severity]
+    summary: ClassVar[str]  # one line, for tables
+    explanation: ClassVar[str]  # markdown: what happens at runtime and why
+    fix_description: ClassVar[str]  # markdown: what the fix does, and whether it is safe
+    examples: ClassVar[tuple[Example, ...]]
+    needles: ClassVar[tuple[str, ...]] = SQLALCHEMY_NEEDLES  # text that must occur for the rule to apply
+
+    @property
+    def url(self) -> str:
+        return DOCS_URL.format(code=self.code)
+
+    @abstractmethod
+    def check(self, context: RuleContext) -> Iterable[Report]:
+        """Yield the rule's reports for one module."""
+
+    def report(
+        self,
+        node: cst.CSTNode,
+        message: str,
+        *,
+        end: cst.CSTNode | None = None,
+        fix: Fix | None = None,
+        related: Iterable[Related] = (),
+    ) -> Report:
+        return Report(self.code, message, node, end, fix, tuple(related))

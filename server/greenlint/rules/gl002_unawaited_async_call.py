@@ -1,0 +1,275 @@
+"""GL002 unawaited-async-call."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import libcst as cst
+
+from greenlint.core.finding import Applicability, Fix, Report, Severity
+from greenlint.core.fixer import FixBuilder
+from greenlint.rules.base import Rule, RuleContext, invalid, valid
+from greenlint.rules.common import awaited, call_label, needs_parentheses, without_await
+from greenlint.semantics.facts import BindingKind, CallSite, ScopeKind, Use
+from greenlint.semantics.values import Kind
+
+_SESSION = frozenset(
+    {"commit", "rollback", "flush", "refresh", "execute", "scalar", "scalars", "get", "get_one", "delete", "merge",
+     "close", "invalidate", "reset", "stream", "stream_scalars", "run_sync", "connection", "exec"}
+)
+COROUTINE_METHODS: dict[Kind, frozenset[str]] = {
+    Kind.ASYNC_SESSION: _SESSION,
+    Kind.ASYNC_SCOPED: _SESSION | {"remove"},
+    Kind.ASYNC_CONNECTION: frozenset(
+        {"execute", "exec_driver_sql", "scalar", "scalars", "stream", "stream_scalars", "run_sync", "commit",
+         "rollback", "close", "invalidate", "start", "get_raw_connection"}
+    ),
+    Kind.ASYNC_ENGINE: frozenset({"dispose"}),
+}
+_ASYNC_RESULTS = frozenset({"stream", "stream_scalars"})  # their results have coroutine methods of their own
+_CONSEQUENCES = {
+    "commit": "the transaction is never committed and its changes are silently lost (only a RuntimeWarning is logged)",
+    "rollback": "the transaction is not rolled back",
+    "flush": "nothing is flushed, so primary keys and server defaults stay unset (e.g. `obj.id` is None)",
+    "refresh": "the object is not refreshed, and reading its expired attributes then raises MissingGreenlet",
+    "delete": "the row is not deleted",
+    "close": "the session is not closed and its connection is not returned to the pool",
+    "run_sync": "the function never runs (e.g. the tables are not created)",
+    "dispose": "the engine's pooled connections are not disposed",
+}
+_BUILTINS = frozenset(
+    {"print", "len", "list", "dict", "set", "tuple", "str", "int", "float", "bool", "repr", "sorted", "sum", "min",
+     "max", "any", "all", "enumerate", "zip", "isinstance", "iter", "next", "hasattr", "getattr", "id", "type",
+     "abs", "round", "format", "hash", "vars"}
+)
+
+
+class UnawaitedAsyncCall(Rule):
+    code = "GL002"
+    name = "unawaited-async-call"
+    severity = Severity.ERROR
+    summary = "A coroutine method of AsyncSession / AsyncConnection / AsyncEngine is called without `await`."
+    explanation = """
+Every I/O method of `AsyncSession`, `AsyncConnection`, `AsyncEngine` and `async_scoped_session` is a
+coroutine function: calling it only creates a coroutine object. Nothing runs until it is awaited.
+
+- `db.commit()` without `await`: Python logs `RuntimeWarning: coroutine 'AsyncSession.commit' was never
+  awaited`, **the transaction is never committed and the row is lost**, and FastAPI still answers 200.
+- `db.delete(obj)`: the row is not deleted. `db.flush()`: `obj.id` stays `None`.
+- `db.execute(q).scalars()` / `db.get(...)` then an attribute: `AttributeError: 'coroutine' object has no
+  attribute ...`.
+- `if db.scalar(q):` a coroutine is always truthy, so the wrong branch runs.
+- `conn.run_sync(Base.metadata.create_all)`: the tables are not created.
+
+greenlint reports a call when the receiver is known to be one of these objects (an annotation, a
+`Depends(...)` dependency that yields one, a factory call, `async with engine.begin() as conn` ...) and the
+coroutine is certainly not awaited later: a statement, a condition, an attribute chain, an operand, an argument
+of a builtin, a `return` from an `async def`, or a variable that is never awaited or handed on. Coroutines
+passed to `asyncio.gather`, `create_task` or stored in a list are left alone.
+"""
+    fix_description = """
+Inserts `await`, parenthesised where the result is dereferenced: `db.scalars(q).all()` becomes
+`(await db.scalars(q)).all()`, and a misplaced `await db.scalars(q).all()` becomes `(await db.scalars(q)).all()`.
+Safe. Offered only inside `async def` (in a plain `def`, make the function async first: GL005).
+"""
+    examples = (
+        invalid(
+            """
+            from sqlalchemy.ext.asyncio import AsyncSession
+
+
+            async def rename(db: AsyncSession, user, name: str) -> None:
+                user.name = name
+                db.commit()  # expect: GL002
+
+
+            async def names(db: AsyncSession, query) -> list[str]:
+                return db.scalars(query).all()  # expect: GL002
+            """,
+            fixed="""
+            from sqlalchemy.ext.asyncio import AsyncSession
+
+
+            async def rename(db: AsyncSession, user, name: str) -> None:
+                user.name = name
+                await db.commit()  # expect: GL002
+
+
+            async def names(db: AsyncSession, query) -> list[str]:
+                return (await db.scalars(query)).all()  # expect: GL002
+            """,
+        ),
+        invalid(
+            """
+            from fastapi import Depends
+            from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
+            engine = create_async_engine("sqlite+aiosqlite:///app.db")
+            Sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+
+            async def get_db():
+                async with Sessions() as session:
+                    yield session
+
+
+            async def exists(item_id: int, db=Depends(get_db)) -> bool:
+                if db.get(Item, item_id):  # expect: GL002
+                    return True
+                found = db.scalar(query)  # expect: GL002
+                return found is not None
+
+
+            async def first_name(db=Depends(get_db)):
+                return await db.scalars(query).first()  # expect: GL002
+
+
+            async def init_models() -> None:
+                async with engine.begin() as conn:
+                    conn.run_sync(Base.metadata.create_all)  # expect: GL002
+            """,
+            fixed="""
+            from fastapi import Depends
+            from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
+            engine = create_async_engine("sqlite+aiosqlite:///app.db")
+            Sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+
+            async def get_db():
+                async with Sessions() as session:
+                    yield session
+
+
+            async def exists(item_id: int, db=Depends(get_db)) -> bool:
+                if await db.get(Item, item_id):  # expect: GL002
+                    return True
+                found = await db.scalar(query)  # expect: GL002
+                return found is not None
+
+
+            async def first_name(db=Depends(get_db)):
+                return (await db.scalars(query)).first()  # expect: GL002
+
+
+            async def init_models() -> None:
+                async with engine.begin() as conn:
+                    await conn.run_sync(Base.metadata.create_all)  # expect: GL002
+            """,
+        ),
+        invalid(
+            """
+            from sqlalchemy.ext.asyncio import AsyncSession
+
+
+            def save(db: AsyncSession) -> None:
+                db.commit()  # expect: GL002
+            """,
+        ),
+        valid(
+            """
+            import asyncio
+
+            from sqlalchemy.ext.asyncio import AsyncSession
+
+
+            async def save(db: AsyncSession, user) -> int:
+                db.add(user)
+                await db.commit()
+                pending = db.refresh(user)
+                await pending
+                return user.id
+
+
+            async def counts(first: AsyncSession, second: AsyncSession, q1, q2):
+                return await asyncio.gather(first.scalar(q1), second.scalar(q2))
+
+
+            def later(db: AsyncSession):
+                return db.commit()
+            """
+        ),
+        valid(
+            """
+            import sqlite3
+
+
+            async def legacy(path: str) -> None:
+                db = sqlite3.connect(path)
+                db.commit()
+
+
+            async def unknown(session, query):
+                session.execute(query)
+            """
+        ),
+    )
+
+    def check(self, context: RuleContext) -> Iterator[Report]:
+        semantics = context.semantics
+        for site in context.facts.all_calls():
+            if site.receiver is None or site.use is Use.AWAITED:
+                continue
+            if not any(site.name in methods for methods in COROUTINE_METHODS.values()):
+                continue
+            value = semantics.value_of(site.receiver, site.scope)
+            if value is None or value.is_class or site.name not in COROUTINE_METHODS.get(value.kind, ()):
+                continue
+            if not self._never_awaited(site, context):
+                continue
+            yield self.report(site.call, self._message(site, value.kind), fix=self._fix(site))
+
+    def _never_awaited(self, site: CallSite, context: RuleContext) -> bool:
+        use = site.use
+        if use in (Use.STATEMENT, Use.CONDITION, Use.RECEIVER, Use.OPERAND, Use.ITERATED, Use.WITH_ITEM):
+            return True
+        if use is Use.ASSIGNED:
+            return bool(site.targets) and not (set(site.targets) & site.scope.escaping_names())
+        if use is Use.RETURN:
+            return site.scope.is_async_function()
+        if use is Use.ARGUMENT and isinstance(site.parent, cst.Call):
+            return self._is_plain_callee(site.parent.func, site, context)
+        return False
+
+    def _is_plain_callee(self, callee: cst.BaseExpression, site: CallSite, context: RuleContext) -> bool:
+        """Callees known not to await or schedule what they receive: builtins, classes of this module."""
+        if not isinstance(callee, cst.Name):
+            return False
+        found = context.semantics.lookup(callee.value, site.scope)
+        if found is None:
+            return callee.value in _BUILTINS
+        return all(binding.kind is BindingKind.CLASS for binding in found[0])
+
+    def _message(self, site: CallSite, kind: Kind) -> str:
+        label = call_label(site)
+        if site.use is Use.CONDITION:
+            outcome = "a coroutine object is always truthy, so the condition never sees the result"
+        elif site.use is Use.RECEIVER and isinstance(site.parent, cst.Attribute):
+            attribute = site.parent.attr.value
+            outcome = f"`.{attribute}` is looked up on a coroutine: AttributeError: 'coroutine' object has no attribute '{attribute}'"
+        elif site.use is Use.ITERATED:
+            outcome = "iterating it raises TypeError: 'coroutine' object is not iterable"
+        elif site.name in _CONSEQUENCES:
+            outcome = _CONSEQUENCES[site.name]
+        else:
+            outcome = f"it returns a coroutine, not the result of {kind.value}.{site.name}()"
+        return f"{label} is never awaited: {outcome}; add `await`"
+
+    def _fix(self, site: CallSite) -> Fix | None:
+        if site.scope.kind is not ScopeKind.FUNCTION or not site.scope.is_async:
+            return None
+        call, parenthesize = site.call, needs_parentheses(site)
+        outer = site.chain_parent
+        move_outer = (
+            site.use is Use.RECEIVER
+            and site.chain_use is Use.AWAITED
+            and isinstance(outer, cst.Await)
+            and site.name not in _ASYNC_RESULTS
+        )
+
+        def build(builder: FixBuilder) -> None:
+            builder.rewrite(call, lambda node: awaited(node, parenthesize), key="await")
+            if move_outer and outer is not None:
+                builder.rewrite(outer, without_await, key="unwrap")
+
+        return Fix("Add await", Applicability.SAFE, build, key=("await", id(call)))

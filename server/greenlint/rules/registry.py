@@ -1,0 +1,53 @@
+"""Every rule greenlint has, in code order, and selection by code prefix or name."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from greenlint.core.config import Settings, matches
+from greenlint.rules.base import Rule
+from greenlint.rules.gl001_sync_engine_for_async_code import SyncEngineForAsyncCode
+from greenlint.rules.gl002_unawaited_async_call import UnawaitedAsyncCall
+from greenlint.rules.gl003_session_annotation_mismatch import SessionAnnotationMismatch
+from greenlint.rules.gl004_query_on_async_session import QueryOnAsyncSession
+from greenlint.rules.gl005_await_in_sync_function import AwaitInSyncFunction
+from greenlint.rules.gl006_sync_driver_in_async_engine import SyncDriverInAsyncEngine
+from greenlint.rules.gl007_async_driver_in_sync_engine import AsyncDriverInSyncEngine
+from greenlint.rules.gl008_blocking_session_in_async_def import BlockingSessionInAsyncDef
+
+ALL_RULES: tuple[Rule, ...] = tuple(
+    sorted(
+        (
+            SyncEngineForAsyncCode(),
+            UnawaitedAsyncCall(),
+            SessionAnnotationMismatch(),
+            QueryOnAsyncSession(),
+            AwaitInSyncFunction(),
+            SyncDriverInAsyncEngine(),
+            AsyncDriverInSyncEngine(),
+            BlockingSessionInAsyncDef(),
+        ),
+        key=lambda rule: rule.code,
+    )
+)
+
+
+def known_codes() -> list[tuple[str, str]]:
+    return [(rule.code, rule.name) for rule in ALL_RULES]
+
+
+def rule_for(selector: str) -> Rule | None:
+    """The rule with this exact code or name."""
+    for rule in ALL_RULES:
+        if selector.upper() == rule.code or selector == rule.name:
+            return rule
+    return None
+
+
+def selected_rules(settings: Settings, extra_ignores: Sequence[str] = ()) -> list[Rule]:
+    """The rules `settings` enable: all unless `select` narrows them, minus `ignore` and extra ignores."""
+    chosen = [
+        rule for rule in ALL_RULES if not settings.select or any(matches(s, rule.code, rule.name) for s in settings.select)
+    ]
+    ignored = (*settings.ignore, *extra_ignores)
+    return [rule for rule in chosen if not any(matches(s, rule.code, rule.name) for s in ignored)]

@@ -1,0 +1,141 @@
+"""What one walk over a module records: scopes, name bindings, call sites and async constructs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+import libcst as cst
+
+
+class Use(Enum):
+    """How the value of an expression is used by its parent."""
+
+    AWAITED = "awaited"
+    STATEMENT = "statement"
+    ASSIGNED = "assigned"
+    CONDITION = "condition"
+    RECEIVER = "receiver"  # `x.attr`, `x[i]`, `x()`: an attribute, item or call of the value is taken
+    ARGUMENT = "argument"
+    RETURN = "return"
+    YIELD = "yield"
+    CONTAINER = "container"
+    OPERAND = "operand"
+    ITERATED = "iterated"
+    WITH_ITEM = "with-item"
+    OTHER = "other"
+
+
+class ScopeKind(Enum):
+    MODULE = "module"
+    FUNCTION = "function"
+    LAMBDA = "lambda"
+    CLASS = "class"
+
+
+class BindingKind(Enum):
+    PARAM = "param"
+    ASSIGN = "assign"
+    WITH = "with"
+    IMPORT = "import"
+    DEF = "def"
+    CLASS = "class"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, eq=False)
+class Binding:
+    """One place where a name is bound in a scope."""
+
+    kind: BindingKind
+    node: cst.CSTNode
+    value: cst.BaseExpression | None = None
+    annotation: cst.BaseExpression | None = None
+    is_async: bool = False
+    qualified: str | None = None
+    scope: Scope | None = None  # the scope a `def` creates
+
+
+@dataclass(eq=False)
+class Scope:
+    """A module, function, lambda or class body, with what happens directly inside it."""
+
+    kind: ScopeKind
+    node: cst.CSTNode
+    parent: Scope | None
+    is_async: bool = False
+    bindings: dict[str, list[Binding]] = field(default_factory=dict)
+    calls: list[CallSite] = field(default_factory=list)
+    async_constructs: list[AsyncConstruct] = field(default_factory=list)
+    yields: list[cst.BaseExpression] = field(default_factory=list)
+    returns: list[cst.BaseExpression] = field(default_factory=list)
+    escaping: set[str] = field(default_factory=set)
+    children: list[Scope] = field(default_factory=list)
+
+    def bind(self, name: str, binding: Binding) -> None:
+        self.bindings.setdefault(name, []).append(binding)
+
+    def is_async_function(self) -> bool:
+        return self.kind is ScopeKind.FUNCTION and self.is_async
+
+    def escaping_names(self) -> set[str]:
+        """Names whose value may be awaited or handed on here or in a nested scope."""
+        names = set(self.escaping)
+        for child in self.children:
+            names |= child.escaping_names()
+        return names
+
+
+@dataclass(eq=False)
+class CallSite:
+    """A call, with the expression it is called on (for `x.m(...)`) and how its result is used."""
+
+    call: cst.Call
+    name: str  # the method or function name: `m` in `x.m()`, `f` in `f()`
+    receiver: cst.BaseExpression | None  # `x` in `x.m()`; None for a plain `f()`
+    use: Use
+    parent: cst.CSTNode | None  # the node that uses the result (an Await, Attribute, Call, statement ...)
+    scope: Scope
+    targets: tuple[str, ...] = ()  # for Use.ASSIGNED: the plain names assigned
+    chain_top: cst.BaseExpression | None = None  # outermost node of the `a.b(c).d()` chain holding the call
+    chain_use: Use = Use.OTHER
+    chain_parent: cst.CSTNode | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class AsyncConstruct:
+    """An `await`, `async with`, `async for` or async comprehension clause, and the context deciding if it is legal.
+
+    `context` is the innermost function, lambda or generator expression body it runs in (None: module or class body).
+    """
+
+    node: cst.CSTNode
+    start: cst.CSTNode
+    end: cst.CSTNode
+    context: cst.CSTNode | None
+    description: str
+
+
+@dataclass(eq=False)
+class ModuleFacts:
+    """Everything the rules and the semantic layer need from one module, gathered in one walk."""
+
+    module: cst.Module
+    root: Scope
+    imports: dict[str, str] = field(default_factory=dict)  # local name -> qualified name, from any scope
+    functions: list[Scope] = field(default_factory=list)
+
+    def all_calls(self) -> list[CallSite]:
+        calls: list[CallSite] = []
+        for scope in self.scopes():
+            calls.extend(scope.calls)
+        return calls
+
+    def scopes(self) -> list[Scope]:
+        found: list[Scope] = []
+        stack = [self.root]
+        while stack:
+            scope = stack.pop()
+            found.append(scope)
+            stack.extend(reversed(scope.children))
+        return found
