@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 
 import libcst as cst
 
 from greenlint.core.finding import Applicability, Fix, Related, Report, Severity
 from greenlint.core.fixer import FixBuilder
 from greenlint.rules.base import Rule, RuleContext, invalid, valid
-from greenlint.rules.common import scheme
-from greenlint.rules.sync_sessions import SyncUse, sync_uses_in_async_code
+from greenlint.rules.common import is_dependency, is_route_handler, make_async, scheme
+from greenlint.rules.sync_sessions import SyncUse, sync_functions_using, sync_uses_in_async_code
 from greenlint.rules.urls import rewrite_url
 from greenlint.semantics.urls import DriverMode, async_variant, driver_mode
 from greenlint.semantics.values import Kind, Value
@@ -32,10 +33,11 @@ individual blocking calls are GL008; this finding is on the engine they come fro
     fix_description = """
 Converts the engine to asyncio: `create_engine` becomes `create_async_engine` with an async driver in the
 URL (`postgresql+asyncpg`, `sqlite+aiosqlite` ...), and the `sessionmaker(...)` / `Session(engine)` built on
-it become `async_sessionmaker(...)` / `AsyncSession(engine)`, with their imports. Unsafe: every use of those
-sessions must then be awaited (greenlint's GL002 fixes do that inside `async def`), sync code that shares the
-engine breaks, and the async driver must be installed. Not offered when the URL is unknown or a
-`scoped_session` or a custom `class_` is involved.
+it become `async_sessionmaker(...)` / `AsyncSession(engine)`, with their imports; plain `def` routes and
+dependencies that use those sessions become `async def`. Every use of the sessions must then be awaited:
+greenlint's GL002 fixes do that on the next pass. Unsafe: behaviour changes everywhere the engine is used, and
+the async driver must be installed. Not offered when the URL is unknown, when other sync code (not a FastAPI
+route or dependency) uses the sessions, or when a `scoped_session` or a custom `class_` is involved.
 """
     examples = (
         invalid(
@@ -148,6 +150,14 @@ engine breaks, and the async driver must be installed. Not offered when the URL 
                 factories.append((site.call, "async_sessionmaker"))
             elif value.kind is Kind.SYNC_SESSION:
                 factories.append((site.call, "AsyncSession"))
+        handlers: list[cst.FunctionDef] = []
+        for function in sync_functions_using(engine, context):
+            node = function.node
+            if not isinstance(node, cst.FunctionDef):
+                return None
+            if not (is_route_handler(node) or is_dependency(function, context.facts, context.semantics)):
+                return None
+            handlers.append(node)
 
         def build(builder: FixBuilder) -> None:
             create = builder.import_name("sqlalchemy.ext.asyncio", "create_async_engine")
@@ -156,7 +166,9 @@ engine breaks, and the async driver must be installed. Not offered when the URL 
                 rewrite_url(builder, url, new_url)
             for factory, name in factories:
                 replacement = builder.import_name("sqlalchemy.ext.asyncio", name)
-                builder.rewrite(factory, lambda node, r=replacement: _renamed(node, r), key="async-factory")  # type: ignore[misc]
+                builder.rewrite(factory, partial(_renamed, func=replacement), key="async-factory")
+            for handler in handlers:
+                builder.rewrite(handler, make_async, key="make-async")
 
         return Fix(
             f"Use create_async_engine (`{scheme(new_url)}`) and async sessions",

@@ -35,6 +35,25 @@ class SyncUse:
         return f"`async def {name}` calls `{self.site.name}()` on it"
 
 
+def sync_functions_using(engine: Value, context: RuleContext) -> Iterator[Scope]:
+    """Plain `def` functions that call methods on sessions of `engine`, or provide such sessions."""
+    semantics = context.semantics
+    for scope in context.facts.functions:
+        if scope.is_async:
+            continue
+        uses = any(
+            site.receiver is not None
+            and (value := semantics.value_of(site.receiver, scope)) is not None
+            and not value.is_class
+            and value.kind in SYNC_KINDS
+            and value.bound_engine() is engine
+            for site in scope.calls
+        )
+        provided = semantics.provided_value(scope) if scope.yields or scope.returns else None
+        if uses or (provided is not None and provided.kind in SYNC_KINDS and provided.bound_engine() is engine):
+            yield scope
+
+
 def sync_uses_in_async_code(context: RuleContext) -> Iterator[SyncUse]:
     """Blocking calls on sync sessions inside `async def`, and `async def` functions that provide sync sessions."""
     semantics = context.semantics

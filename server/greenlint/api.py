@@ -1,0 +1,20 @@
+"""A small Python API over the CLI's machinery (used by the benchmark and by tools that embed greenlint)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from greenlint.core.checker import Checker, Record
+from greenlint.core.files import discover
+
+
+def check_paths(paths: Sequence[str | Path], *, use_cache: bool = False) -> list[Record]:
+    """Check files and directories like `greenlint check`; return the findings as JSON-able records."""
+    checker = Checker(use_cache=use_cache)
+    errors: list[str] = []
+    records: list[Record] = []
+    for file in discover([str(path) for path in paths], checker.is_excluded, errors.append):
+        result = checker.check(file)
+        records.extend({"path": file.display, **record} for record in result.records)
+    return records

@@ -1,0 +1,130 @@
+"""The `greenlint` command line: check, rule, rules."""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import sys
+from collections.abc import Sequence
+
+from greenlint import __version__
+from greenlint.cli.formats import FORMATS, render
+from greenlint.core.checker import Checker, FileResult, Record
+from greenlint.core.config import ConfigError, check_selector
+from greenlint.core.files import discover
+from greenlint.rules import docs
+from greenlint.rules.registry import ALL_RULES, known_codes, rule_for
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _selectors(value: str) -> list[str]:
+    items = [item.strip() for item in value.split(",") if item.strip()]
+    for item in items:
+        try:
+            check_selector(item, known_codes(), "greenlint")
+        except ConfigError as error:
+            raise argparse.ArgumentTypeError(str(error).removeprefix("greenlint: ")) from None
+    return items
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="greenlint",
+        description="Find and fix misuses of SQLAlchemy's asyncio extension in FastAPI apps.",
+    )
+    parser.add_argument("--version", action="version", version=f"greenlint {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    check = commands.add_parser("check", help="check files and directories (default: the current directory)")
+    check.add_argument("paths", nargs="*", metavar="PATH", help="files or directories (default: .)")
+    check.add_argument("--fix", action="store_true", help="apply safe fixes and write the files")
+    check.add_argument("--unsafe-fixes", action="store_true", help="with --fix or --diff: apply unsafe fixes too")
+    check.add_argument("--diff", action="store_true", help="print the fixes as a unified diff; write nothing")
+    check.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
+    check.add_argument("--select", type=_selectors, metavar="RULES", help="only these codes, prefixes or names")
+    check.add_argument("--ignore", type=_selectors, metavar="RULES", help="skip these codes, prefixes or names")
+    check.add_argument("--no-cache", action="store_true", help="do not read or write .greenlint_cache")
+
+    rule = commands.add_parser("rule", help="print a rule's documentation")
+    rule.add_argument("rule", metavar="CODE", help="a rule code (GL002) or name (unawaited-async-call)")
+
+    commands.add_parser("rules", help="list every rule")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    arguments = parser.parse_args(argv)
+    if arguments.command == "rule":
+        found = rule_for(arguments.rule)
+        if found is None:
+            print(f"greenlint: unknown rule {arguments.rule!r}; see `greenlint rules`", file=sys.stderr)
+            return EXIT_ERROR
+        sys.stdout.write(docs.render(found))
+        return EXIT_CLEAN
+    if arguments.command == "rules":
+        width = max(len(rule.name) for rule in ALL_RULES)
+        for rule in ALL_RULES:
+            print(f"{rule.code}  {rule.name:<{width}}  {rule.severity.value:<11}  {rule.summary}")
+        return EXIT_CLEAN
+    return run_check(arguments)
+
+
+def run_check(arguments: argparse.Namespace) -> int:
+    fixing = arguments.fix or arguments.diff
+    checker = Checker(
+        arguments.select,
+        arguments.ignore,
+        use_cache=not arguments.no_cache and not fixing,
+        with_edits=arguments.format in ("json", "sarif"),
+    )
+    errors: list[str] = []
+    records: list[Record] = []
+    results: list[FileResult] = []
+    try:
+        for file in discover(arguments.paths or ["."], checker.is_excluded, errors.append):
+            if fixing:
+                result = checker.fix(file, unsafe=arguments.unsafe_fixes, write=arguments.fix and not arguments.diff)
+            else:
+                result = checker.check(file)
+            results.append(result)
+            errors.extend(result.errors)
+            records.extend({"path": file.display, **record} for record in result.records)
+    except ConfigError as error:
+        print(f"greenlint: error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    for record in records:
+        fix = record["fix"]
+        if fix is not None and "edits" in fix:
+            for edit in fix["edits"]:
+                edit.setdefault("path", record["path"])
+    for message in errors:
+        print(f"greenlint: {message}", file=sys.stderr)
+    if arguments.diff:
+        changed = [result for result in results if result.fixed_text is not None]
+        for result in changed:
+            assert result.original is not None and result.fixed_text is not None
+            sys.stdout.writelines(
+                difflib.unified_diff(
+                    result.original.splitlines(keepends=True),
+                    result.fixed_text.splitlines(keepends=True),
+                    f"a/{result.file.display}",
+                    f"b/{result.file.display}",
+                )
+            )
+        return EXIT_FINDINGS if changed else EXIT_CLEAN
+    fixed = sum(result.fixed for result in results)
+    sys.stdout.write(render(_ordered(records), arguments.format, fixed, arguments.fix))
+    if not results and errors:
+        return EXIT_ERROR
+    return EXIT_FINDINGS if records or errors else EXIT_CLEAN
+
+
+def _ordered(records: list[Record]) -> list[Record]:
+    """Edits carry their path first, like the findings they belong to."""
+    for record in records:
+        fix = record["fix"]
+        if fix is not None and "edits" in fix:
+            fix["edits"] = [{"path": edit["path"], **edit} for edit in fix["edits"]]
+    return records

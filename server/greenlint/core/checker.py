@@ -1,0 +1,207 @@
+"""Checking files on disk: settings per file, the cache, analysis or fixing, and JSON-able records."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from greenlint.core.analysis import Analysis, analyze
+from greenlint.core.autofix import FixError, fix_text
+from greenlint.core.cache import FindingCache
+from greenlint.core.config import ConfigError, Settings, find_config, load_settings, matches
+from greenlint.core.files import SourceFile
+from greenlint.core.finding import Finding
+from greenlint.core.source import LineIndex, SourceDecodeError, SourceText
+
+from greenlint.rules.registry import known_codes, selected_rules
+
+Record = dict[str, Any]
+MAX_FILE_BYTES = 20 * 1024 * 1024
+
+
+@dataclass
+class FileResult:
+    file: SourceFile
+    records: list[Record] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    fixed: int = 0
+    original: str | None = None  # set when fixing changed the text
+    fixed_text: str | None = None
+
+
+def finding_records(analysis: Analysis, findings: Sequence[Finding], with_edits: bool) -> list[Record]:
+    """The JSON output records of findings (paths are filled in by the caller)."""
+    lines = LineIndex(analysis.text) if with_edits else None
+    records: list[Record] = []
+    for finding in findings:
+        fix: Record | None = None
+        if finding.fix is not None:
+            fix = {"message": finding.fix.message, "applicability": finding.fix.applicability.value}
+            if lines is not None:
+                fix["edits"] = [
+                    {
+                        "line": start.line,
+                        "column": start.column,
+                        "end_line": end.line,
+                        "end_column": end.column,
+                        "new_text": edit.new_text,
+                    }
+                    for edit in analysis.edits([finding.fix])
+                    for start, end in ((lines.position(edit.start), lines.position(edit.end)),)
+                ]
+        records.append(
+            {
+                "line": finding.start.line,
+                "column": finding.start.column,
+                "end_line": finding.end.line,
+                "end_column": finding.end.column,
+                "code": finding.code,
+                "name": finding.name,
+                "severity": finding.severity.value,
+                "message": finding.message,
+                "url": finding.url,
+                "fix": fix,
+            }
+        )
+    return records
+
+
+class Checker:
+    """Checks files with the settings that apply to each, optionally caching or fixing."""
+
+    def __init__(
+        self,
+        select: Sequence[str] | None = None,
+        ignore: Sequence[str] | None = None,
+        *,
+        use_cache: bool = True,
+        with_edits: bool = False,
+        cache_root: Path | None = None,
+    ) -> None:
+        self.select, self.ignore = select, ignore
+        self.with_edits = with_edits
+        self.cache = FindingCache(cache_root or Path.cwd()) if use_cache else None
+        self._settings: dict[Path, Settings] = {}
+        self._configs: dict[Path, Settings] = {}
+
+    def settings_for(self, path: Path) -> Settings:
+        """The settings of the nearest configuration above `path`; raises ConfigError if it is broken."""
+        directory = path.resolve().parent if not path.is_dir() else path.resolve()
+        if directory not in self._settings:
+            config = find_config(directory)
+            if config is None:
+                settings = Settings()
+            else:
+                if config not in self._configs:
+                    self._configs[config] = load_settings(config, known_codes())
+                settings = self._configs[config]
+            self._settings[directory] = settings.with_overrides(self.select, self.ignore)
+        return self._settings[directory]
+
+    def is_excluded(self, path: Path) -> bool:
+        return self.settings_for(path).is_excluded(path)
+
+    def check(self, file: SourceFile) -> FileResult:
+        result = FileResult(file)
+        source = self._read(file, result)
+        if source is None:
+            return result
+        settings = self.settings_for(file.path)
+        rules = selected_rules(settings)
+        fingerprint = settings.fingerprint() + ("+edits" if self.with_edits else "")
+        key = FindingCache.key(source.text, fingerprint) if self.cache is not None else ""
+        cached = self.cache.get(key) if self.cache is not None else None
+        if cached is not None:
+            result.records = cached
+        else:
+            analysis = analyze(source.text, rules, settings.severity)
+            self._problems(analysis, file, result)
+            result.records = finding_records(analysis, analysis.findings, self.with_edits)
+            if self.cache is not None and not result.errors:
+                self.cache.put(key, result.records)
+        result.records = self._without_file_ignores(result.records, settings, file.path)
+        return result
+
+    def fix(self, file: SourceFile, *, unsafe: bool, write: bool) -> FileResult:
+        """Fix a file to a fixed point; write it (atomically, same encoding) when `write`."""
+        result = FileResult(file)
+        source = self._read(file, result)
+        if source is None:
+            return result
+        settings = self.settings_for(file.path)
+        rules = selected_rules(settings, settings.ignored_for(file.path))
+        try:
+            outcome = fix_text(source.text, rules, settings.severity, unsafe=unsafe)
+        except FixError as error:
+            result.errors.append(f"{file.display}: {error}")
+            analysis = analyze(source.text, rules, settings.severity)
+        else:
+            analysis = outcome.analysis
+            result.fixed = outcome.fixed
+            if outcome.text != source.text:
+                result.original, result.fixed_text = source.text, outcome.text
+                if write:
+                    self._write(file, source, outcome.text, result)
+        self._problems(analysis, file, result)
+        result.records = finding_records(analysis, analysis.findings, self.with_edits)
+        return result
+
+    def _read(self, file: SourceFile, result: FileResult) -> SourceText | None:
+        try:
+            if file.path.stat().st_size > MAX_FILE_BYTES:
+                result.errors.append(f"{file.display}: skipped: larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+                return None
+            return SourceText.decode(file.path.read_bytes())
+        except OSError as error:
+            result.errors.append(f"{file.display}: cannot read: {error.strerror or error}")
+        except SourceDecodeError as error:
+            result.errors.append(f"{file.display}: cannot decode: {error}")
+        return None
+
+    @staticmethod
+    def _problems(analysis: Analysis, file: SourceFile, result: FileResult) -> None:
+        if analysis.syntax_error is not None:
+            position = analysis.syntax_error.position
+            result.errors.append(
+                f"{file.display}:{position.line}:{position.column}: not checked: syntax error: "
+                f"{analysis.syntax_error.message.splitlines()[0] if analysis.syntax_error.message else ''}"
+            )
+        for failure in analysis.failures:
+            result.errors.append(f"{file.display}: internal error in {failure.code} (other rules ran): {failure.error}")
+
+    @staticmethod
+    def _without_file_ignores(records: list[Record], settings: Settings, path: Path) -> list[Record]:
+        ignored = settings.ignored_for(path)
+        if not ignored:
+            return records
+        return [r for r in records if not any(matches(s, r["code"], r["name"]) for s in ignored)]
+
+    @staticmethod
+    def _write(file: SourceFile, source: SourceText, text: str, result: FileResult) -> None:
+        """Write through a temporary file in the same directory, then rename: never a half-written file."""
+        target = file.path.resolve()
+        try:
+            mode = target.stat().st_mode
+            handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+            try:
+                with os.fdopen(handle, "wb") as stream:
+                    stream.write(source.encode(text))
+                    stream.flush()
+                    os.fsync(stream.fileno())
+                os.chmod(temporary, mode & 0o7777)
+                os.replace(temporary, target)
+            except BaseException:
+                Path(temporary).unlink(missing_ok=True)
+                raise
+        except OSError as error:
+            result.errors.append(f"{file.display}: cannot write the fixed file: {error.strerror or error}")
+            result.original = result.fixed_text = None
+
+
+
+
+__all__ = ["Checker", "ConfigError", "FileResult", "Record", "finding_records"]

@@ -1,0 +1,107 @@
+"""Finding the Python files to check: directories walked with .gitignore, default and configured excludes."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pathspec
+
+DEFAULT_EXCLUDES = frozenset(
+    {".git", ".hg", ".svn", ".bzr", ".venv", "venv", ".tox", ".nox", "__pycache__", "node_modules", ".mypy_cache",
+     ".ruff_cache", ".pytest_cache", ".greenlint_cache", ".eggs", "_build", "buck-out", "__pypackages__",
+     ".direnv", "site-packages"}
+)
+PYTHON_SUFFIXES = (".py", ".pyw")
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file to check: where it is, and how to show its path (as given on the command line)."""
+
+    path: Path
+    display: str
+
+
+@dataclass(frozen=True)
+class _Ignore:
+    base: Path
+    spec: pathspec.PathSpec
+
+
+def _gitignore(directory: Path) -> _Ignore | None:
+    path = directory / ".gitignore"
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    return _Ignore(directory, pathspec.PathSpec.from_lines("gitwildmatch", lines))
+
+
+def _ignored(path: Path, is_dir: bool, ignores: list[_Ignore]) -> bool:
+    for ignore in ignores:
+        relative = path.relative_to(ignore.base).as_posix() + ("/" if is_dir else "")
+        if ignore.spec.match_file(relative):
+            return True
+    return False
+
+
+def discover(
+    arguments: list[str], is_excluded: Callable[[Path], bool], on_error: Callable[[str], None]
+) -> Iterator[SourceFile]:
+    """The Python files named by `arguments` (files are taken as given; directories are walked)."""
+    for argument in arguments:
+        root = Path(argument)
+        if root.is_file():
+            yield SourceFile(root, os.path.normpath(argument))
+        elif root.is_dir():
+            yield from _walk(argument, root, is_excluded, on_error)
+        else:
+            on_error(f"{argument}: no such file or directory")
+
+
+def _inherited_ignores(root: Path) -> list[_Ignore]:
+    """The .gitignore files above `root`, up to the repository's top (none outside a repository)."""
+    above: list[Path] = []
+    for directory in root.parents:
+        above.append(directory)
+        if (directory / ".git").exists():
+            return [ignore for ignore in map(_gitignore, reversed(above)) if ignore is not None]
+    return []
+
+
+def _walk(
+    argument: str, given: Path, is_excluded: Callable[[Path], bool], on_error: Callable[[str], None]
+) -> Iterator[SourceFile]:
+    root = given.resolve()
+    stack: list[tuple[Path, list[_Ignore]]] = [(root, _inherited_ignores(root))]
+    while stack:
+        directory, ignores = stack.pop()
+        own = _gitignore(directory)
+        if own is not None:
+            ignores = [*ignores, own]
+        try:
+            entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
+        except OSError as error:
+            on_error(f"{directory}: cannot read directory: {error.strerror}")
+            continue
+        subdirectories: list[Path] = []
+        for entry in entries:
+            path = Path(entry.path)
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+                is_file = entry.is_file()
+            except OSError:
+                continue
+            if is_dir:
+                if entry.name in DEFAULT_EXCLUDES or _ignored(path, True, ignores) or is_excluded(path):
+                    continue
+                subdirectories.append(path)
+            elif is_file and entry.name.endswith(PYTHON_SUFFIXES):
+                if _ignored(path, False, ignores) or is_excluded(path):
+                    continue
+                display = os.path.normpath(os.path.join(argument, os.path.relpath(path, root)))
+                yield SourceFile(path, display)
+        stack.extend((subdirectory, ignores) for subdirectory in reversed(subdirectories))
