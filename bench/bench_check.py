@@ -57,10 +57,7 @@ def ensure_tree(args: argparse.Namespace) -> Path:
         reason = "tree missing"
     else:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        if (
-            manifest.get("params") != wanted
-            or manifest.get("generator_version") != generate.GENERATOR_VERSION
-        ):
+        if manifest.get("params") != wanted or manifest.get("generator_version") != generate.GENERATOR_VERSION:
             reason = f"parameters changed ({manifest.get('params')} -> {wanted})"
     if reason:
         print(f"generating {args.modules} modules of ~{args.lines} lines into {tree} ({reason}) ...")
@@ -229,9 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lines", type=int, default=300, help="lines per generated module (default 300)")
     parser.add_argument("--seed", type=int, default=0, help="generator seed (default 0)")
     parser.add_argument("--repeat", type=int, default=3, help="timed runs, best is kept (default 3)")
-    parser.add_argument(
-        "--target", type=float, default=2.0, help="max allowed check/parse ratio (default 2.0)"
-    )
+    parser.add_argument("--target", type=float, default=2.0, help="max allowed check/parse ratio (default 2.0)")
     parser.add_argument("--cli", action="store_true", help="also time `python -m greenlint check` end to end")
     parser.add_argument("--python", default=sys.executable, help="interpreter for --cli (default: this one)")
     parser.add_argument("--by-rule", action="store_true", help="print the number of findings per rule")

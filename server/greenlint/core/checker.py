@@ -16,7 +16,6 @@ from greenlint.core.config import ConfigError, Settings, find_config, load_setti
 from greenlint.core.files import SourceFile
 from greenlint.core.finding import Finding
 from greenlint.core.source import LineIndex, SourceDecodeError, SourceText
-
 from greenlint.rules.registry import known_codes, selected_rules
 
 Record = dict[str, Any]
@@ -200,8 +199,6 @@ class Checker:
         except OSError as error:
             result.errors.append(f"{file.display}: cannot write the fixed file: {error.strerror or error}")
             result.original = result.fixed_text = None
-
-
 
 
 __all__ = ["Checker", "ConfigError", "FileResult", "Record", "finding_records"]

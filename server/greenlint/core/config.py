@@ -64,7 +64,7 @@ class Settings:
 
 
 @lru_cache(maxsize=256)
-def _spec(patterns: tuple[str, ...]) -> pathspec.PathSpec:
+def _spec(patterns: tuple[str, ...]) -> pathspec.PathSpec[Any]:
     return pathspec.PathSpec.from_lines("gitwildmatch", patterns)
 
 
@@ -130,7 +130,7 @@ def parse_settings(table: Mapping[str, Any], path: Path, known: Sequence[tuple[s
         raise ConfigError(f"{where}: per-file-ignores must be a table of glob = [selectors]")
     severities = table.get("severity", {})
     if not isinstance(severities, dict):
-        raise ConfigError(f"{where}: severity must be a table of code = \"error\"|\"warning\"|\"information\"|\"hint\"")
+        raise ConfigError(f'{where}: severity must be a table of code = "error"|"warning"|"information"|"hint"')
     severity: dict[str, Severity] = {}
     for key, value in severities.items():
         check_selector(key, known, f"{where}: severity")
@@ -138,7 +138,7 @@ def parse_settings(table: Mapping[str, Any], path: Path, known: Sequence[tuple[s
             severity[key.upper() if key[:2].upper() == "GL" else key] = Severity(value)
         except (ValueError, TypeError):
             raise ConfigError(
-                f"{where}: severity of {key} must be \"error\", \"warning\", \"information\" or \"hint\", got {value!r}"
+                f'{where}: severity of {key} must be "error", "warning", "information" or "hint", got {value!r}'
             ) from None
     exclude = table.get("exclude", [])
     if not isinstance(exclude, list) or not all(isinstance(item, str) for item in exclude):

@@ -6,13 +6,33 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pathspec
 
 DEFAULT_EXCLUDES = frozenset(
-    {".git", ".hg", ".svn", ".bzr", ".venv", "venv", ".tox", ".nox", "__pycache__", "node_modules", ".mypy_cache",
-     ".ruff_cache", ".pytest_cache", ".greenlint_cache", ".eggs", "_build", "buck-out", "__pypackages__",
-     ".direnv", "site-packages"}
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        ".bzr",
+        ".venv",
+        "venv",
+        ".tox",
+        ".nox",
+        "__pycache__",
+        "node_modules",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".pytest_cache",
+        ".greenlint_cache",
+        ".eggs",
+        "_build",
+        "buck-out",
+        "__pypackages__",
+        ".direnv",
+        "site-packages",
+    }
 )
 PYTHON_SUFFIXES = (".py", ".pyw")
 
@@ -28,7 +48,7 @@ class SourceFile:
 @dataclass(frozen=True)
 class _Ignore:
     base: Path
-    spec: pathspec.PathSpec
+    spec: pathspec.PathSpec[Any]
 
 
 def _gitignore(directory: Path) -> _Ignore | None:
@@ -68,7 +88,9 @@ def _inherited_ignores(root: Path) -> list[_Ignore]:
     for directory in root.parents:
         above.append(directory)
         if (directory / ".git").exists():
-            return [ignore for ignore in map(_gitignore, reversed(above)) if ignore is not None]
+            ignores = [ignore for ignore in map(_gitignore, reversed(above)) if ignore is not None]
+            # A directory named on the command line is checked even if it is ignored itself.
+            return [] if _ignored(root, True, ignores) else ignores
     return []
 
 

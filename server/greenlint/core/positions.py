@@ -7,6 +7,7 @@ and stops as soon as the last of them has been generated.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -51,10 +52,8 @@ def node_offsets(module: cst.Module, nodes: Iterable[cst.CSTNode]) -> dict[int, 
         return {}
     state = _OffsetState(default_indent=module.default_indent, default_newline=module.default_newline)
     state.wanted = wanted
-    try:
+    with contextlib.suppress(_AllFound):
         module._codegen(state)
-    except _AllFound:
-        pass
     return state.ranges
 
 

@@ -67,18 +67,24 @@ def is_route_handler(node: cst.CSTNode) -> bool:
         return False
     for decorator in node.decorators:
         expression = decorator.decorator
-        if isinstance(expression, cst.Call) and isinstance(expression.func, cst.Attribute):
-            if expression.func.attr.value in ROUTE_METHODS:
-                return True
+        if (
+            isinstance(expression, cst.Call)
+            and isinstance(expression.func, cst.Attribute)
+            and expression.func.attr.value in ROUTE_METHODS
+        ):
+            return True
     return False
 
 
 def is_dependency(scope: Scope, facts: ModuleFacts, semantics: Semantics) -> bool:
     """Whether a module-level function is passed to `Depends(...)` somewhere in the module."""
     for site in facts.all_calls():
-        if site.name in ("Depends", "Security") and site.call.args:
-            if semantics.function_named(site.call.args[0].value, site.scope) is scope:
-                return True
+        if (
+            site.name in ("Depends", "Security")
+            and site.call.args
+            and semantics.function_named(site.call.args[0].value, site.scope) is scope
+        ):
+            return True
     return False
 
 

@@ -144,7 +144,9 @@ route or dependency) uses the sessions, or when a `scoped_session` or a custom `
             value = context.semantics.value_of(site.call, site.scope)
             if value is None or value.origin is not site.call or value.bound_engine() is not engine:
                 continue
-            if value.kind is Kind.SYNC_SCOPED or any(arg.keyword and arg.keyword.value == "class_" for arg in site.call.args):
+            if value.kind is Kind.SYNC_SCOPED or any(
+                arg.keyword and arg.keyword.value == "class_" for arg in site.call.args
+            ):
                 return None
             if value.kind is Kind.SYNC_FACTORY:
                 factories.append((site.call, "async_sessionmaker"))

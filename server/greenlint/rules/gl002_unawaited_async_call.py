@@ -14,15 +14,47 @@ from greenlint.semantics.facts import BindingKind, CallSite, ScopeKind, Use
 from greenlint.semantics.values import Kind
 
 _SESSION = frozenset(
-    {"commit", "rollback", "flush", "refresh", "execute", "scalar", "scalars", "get", "get_one", "delete", "merge",
-     "close", "invalidate", "reset", "stream", "stream_scalars", "run_sync", "connection", "exec"}
+    {
+        "commit",
+        "rollback",
+        "flush",
+        "refresh",
+        "execute",
+        "scalar",
+        "scalars",
+        "get",
+        "get_one",
+        "delete",
+        "merge",
+        "close",
+        "invalidate",
+        "reset",
+        "stream",
+        "stream_scalars",
+        "run_sync",
+        "connection",
+        "exec",
+    }
 )
 COROUTINE_METHODS: dict[Kind, frozenset[str]] = {
     Kind.ASYNC_SESSION: _SESSION,
     Kind.ASYNC_SCOPED: _SESSION | {"remove"},
     Kind.ASYNC_CONNECTION: frozenset(
-        {"execute", "exec_driver_sql", "scalar", "scalars", "stream", "stream_scalars", "run_sync", "commit",
-         "rollback", "close", "invalidate", "start", "get_raw_connection"}
+        {
+            "execute",
+            "exec_driver_sql",
+            "scalar",
+            "scalars",
+            "stream",
+            "stream_scalars",
+            "run_sync",
+            "commit",
+            "rollback",
+            "close",
+            "invalidate",
+            "start",
+            "get_raw_connection",
+        }
     ),
     Kind.ASYNC_ENGINE: frozenset({"dispose"}),
 }
@@ -38,9 +70,39 @@ _CONSEQUENCES = {
     "dispose": "the engine's pooled connections are not disposed",
 }
 _BUILTINS = frozenset(
-    {"print", "len", "list", "dict", "set", "tuple", "str", "int", "float", "bool", "repr", "sorted", "sum", "min",
-     "max", "any", "all", "enumerate", "zip", "isinstance", "iter", "next", "hasattr", "getattr", "id", "type",
-     "abs", "round", "format", "hash", "vars"}
+    {
+        "print",
+        "len",
+        "list",
+        "dict",
+        "set",
+        "tuple",
+        "str",
+        "int",
+        "float",
+        "bool",
+        "repr",
+        "sorted",
+        "sum",
+        "min",
+        "max",
+        "any",
+        "all",
+        "enumerate",
+        "zip",
+        "isinstance",
+        "iter",
+        "next",
+        "hasattr",
+        "getattr",
+        "id",
+        "type",
+        "abs",
+        "round",
+        "format",
+        "hash",
+        "vars",
+    }
 )
 
 
@@ -249,6 +311,9 @@ Safe. Offered only inside `async def` (in a plain `def`, make the function async
             outcome = f"`.{attribute}` is looked up on a coroutine: AttributeError: 'coroutine' object has no attribute '{attribute}'"
         elif site.use is Use.ITERATED:
             outcome = "iterating it raises TypeError: 'coroutine' object is not iterable"
+        elif site.use is Use.ASSIGNED and site.name not in _CONSEQUENCES:
+            names = ", ".join(f"`{target}`" for target in site.targets)
+            outcome = f"{names} holds a coroutine, not the result, and using it fails (e.g. AttributeError)"
         elif site.name in _CONSEQUENCES:
             outcome = _CONSEQUENCES[site.name]
         else:

@@ -144,7 +144,12 @@ import. Safe: annotations do not change what FastAPI injects.
                     yield self._report(name, binding, type_node, declared, provided, dependency)
 
     def _report(
-        self, name: str, binding: Binding, type_node: cst.BaseExpression, declared: Value, provided: Value,
+        self,
+        name: str,
+        binding: Binding,
+        type_node: cst.BaseExpression,
+        declared: Value,
+        provided: Value,
         dependency: Scope,
     ) -> Report:
         module, class_name = _class_for(provided)

@@ -16,8 +16,21 @@ from greenlint.semantics.values import Kind
 
 _RENAMED = {"filter": "where"}
 _CHAINABLE = frozenset(
-    {"filter", "where", "filter_by", "order_by", "limit", "offset", "options", "join", "outerjoin", "group_by",
-     "having", "distinct", "select_from"}
+    {
+        "filter",
+        "where",
+        "filter_by",
+        "order_by",
+        "limit",
+        "offset",
+        "options",
+        "join",
+        "outerjoin",
+        "group_by",
+        "having",
+        "distinct",
+        "select_from",
+    }
 )
 _TERMINALS = frozenset({"all", "first", "one", "one_or_none", "scalar", "count", "get"})
 # terminal -> (result method for ORM entities, for rows); Query.first() applies LIMIT 1.

@@ -12,7 +12,6 @@ from greenlint.rules.base import Rule, RuleContext, invalid, valid
 from greenlint.rules.common import make_async
 from greenlint.semantics.facts import AsyncConstruct
 
-
 _COMPILER_MESSAGES = {
     "await": "'await' outside async function",
     "async with": "'async with' outside async function",

@@ -95,10 +95,7 @@ unless the URL constant is also used elsewhere in the module (then unsafe: the o
         better = async_variant(url.text)
         advice = f"; use `{scheme(better)}`" if better else "; use an async driver"
         if mode is DriverMode.DEPENDS_ON_VERSION:
-            return (
-                f"`{scheme(url.text)}` names no driver for create_async_engine: {default_driver_note(parts[0])}; "
-                f"with a sync one, creating the engine raises InvalidRequestError (async driver required){advice}"
-            )
+            return f"`{scheme(url.text)}` names no driver: {default_driver_note(parts[0])}{advice}"
         return (
             f"create_async_engine is given `{scheme(url.text)}`, a sync driver: creating the engine raises "
             f"InvalidRequestError (the asyncio extension requires an async driver){advice}"

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import libcst as cst
+
 from greenlint.core.finding import Applicability, Fix, Report, Severity
 from greenlint.core.fixer import FixBuilder
 from greenlint.rules.base import Rule, RuleContext, invalid, valid
 from greenlint.rules.common import scheme
 from greenlint.rules.urls import engine_calls, rewrite_url
-import libcst as cst
-
 from greenlint.semantics.urls import DriverMode, driver_mode, sync_variant
 from greenlint.semantics.values import UrlRef
 

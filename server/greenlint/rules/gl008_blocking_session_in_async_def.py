@@ -44,17 +44,12 @@ offered when the function awaits something, or is awaited in this module: move t
         invalid(
             """
             from fastapi import Depends, FastAPI
-            from sqlalchemy import create_engine, select
-            from sqlalchemy.orm import Session, sessionmaker
+            from sqlalchemy import select
+            from sqlalchemy.orm import Session
 
-            engine = create_engine("postgresql+psycopg://app@localhost/app")
-            SessionLocal = sessionmaker(bind=engine)
+            from .database import get_db
+
             app = FastAPI()
-
-
-            def get_db():
-                with SessionLocal() as db:
-                    yield db
 
 
             @app.get("/users")
@@ -63,17 +58,12 @@ offered when the function awaits something, or is awaited in this module: move t
             """,
             fixed="""
             from fastapi import Depends, FastAPI
-            from sqlalchemy import create_engine, select
-            from sqlalchemy.orm import Session, sessionmaker
+            from sqlalchemy import select
+            from sqlalchemy.orm import Session
 
-            engine = create_engine("postgresql+psycopg://app@localhost/app")
-            SessionLocal = sessionmaker(bind=engine)
+            from .database import get_db
+
             app = FastAPI()
-
-
-            def get_db():
-                with SessionLocal() as db:
-                    yield db
 
 
             @app.get("/users")

@@ -47,7 +47,9 @@ def rule_for(selector: str) -> Rule | None:
 def selected_rules(settings: Settings, extra_ignores: Sequence[str] = ()) -> list[Rule]:
     """The rules `settings` enable: all unless `select` narrows them, minus `ignore` and extra ignores."""
     chosen = [
-        rule for rule in ALL_RULES if not settings.select or any(matches(s, rule.code, rule.name) for s in settings.select)
+        rule
+        for rule in ALL_RULES
+        if not settings.select or any(matches(s, rule.code, rule.name) for s in settings.select)
     ]
     ignored = (*settings.ignore, *extra_ignores)
     return [rule for rule in chosen if not any(matches(s, rule.code, rule.name) for s in ignored)]

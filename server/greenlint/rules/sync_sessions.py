@@ -14,8 +14,21 @@ from greenlint.semantics.values import Kind, Value
 
 SYNC_KINDS = frozenset({Kind.SYNC_SESSION, Kind.SYNC_CONNECTION, Kind.SYNC_SCOPED})
 IO_METHODS = frozenset(
-    {"execute", "scalars", "scalar", "get", "get_one", "commit", "flush", "refresh", "query", "merge", "rollback",
-     "exec_driver_sql", "exec"}
+    {
+        "execute",
+        "scalars",
+        "scalar",
+        "get",
+        "get_one",
+        "commit",
+        "flush",
+        "refresh",
+        "query",
+        "merge",
+        "rollback",
+        "exec_driver_sql",
+        "exec",
+    }
 )
 
 

@@ -178,8 +178,12 @@ class Semantics:
         if kind.is_session:
             bind = argument(call, 0, "bind")
             engine = self.value_of(bind, scope) if bind is not None else None
-            return Value(kind, call, engine=engine if engine and engine.kind in _ENGINES else None,
-                         class_name=callee.class_name)
+            return Value(
+                kind,
+                call,
+                engine=engine if engine and engine.kind in _ENGINES else None,
+                class_name=callee.class_name,
+            )
         return callee.instance(call)
 
     def _session_class(self, node: cst.BaseExpression | None, scope: Scope) -> Value | None:

@@ -33,8 +33,12 @@ SESSION_CLASSES: dict[str, Kind] = {
 }
 
 CREATE_ENGINE = frozenset(
-    {"sqlalchemy.create_engine", "sqlalchemy.engine.create_engine", "sqlalchemy.engine.create.create_engine",
-     "sqlmodel.create_engine"}
+    {
+        "sqlalchemy.create_engine",
+        "sqlalchemy.engine.create_engine",
+        "sqlalchemy.engine.create.create_engine",
+        "sqlmodel.create_engine",
+    }
 )
 CREATE_ASYNC_ENGINE = frozenset(
     {"sqlalchemy.ext.asyncio.create_async_engine", "sqlalchemy.ext.asyncio.engine.create_async_engine"}
@@ -46,7 +50,15 @@ OPTIONAL = frozenset({"typing.Optional", "typing_extensions.Optional", "typing.U
 ITERATOR_WRAPPERS = frozenset(
     f"{module}.{name}"
     for module in ("typing", "typing_extensions", "collections.abc")
-    for name in ("AsyncIterator", "AsyncGenerator", "Iterator", "Generator", "AsyncIterable", "Iterable", "Awaitable")
+    for name in (
+        "AsyncIterator",
+        "AsyncGenerator",
+        "Iterator",
+        "Generator",
+        "AsyncIterable",
+        "Iterable",
+        "Awaitable",
+    )
 )
 
 CANONICAL_SESSION_CLASS = {

@@ -115,6 +115,9 @@ def sync_variant(url: str) -> str | None:
 
 
 def default_driver_note(dialect: str) -> str:
-    """Explain which driver each SQLAlchemy line loads for a URL that names none."""
+    """What each SQLAlchemy line does with a URL that names no driver, under create_async_engine."""
     old, new = DEFAULT_DRIVERS[dialect]
-    return f"SQLAlchemy 2.0 loads {old} for `{dialect}://`, 2.1 loads {new}"
+    return (
+        f"SQLAlchemy 2.0 loads {old}, which is not async, and create_async_engine raises InvalidRequestError at "
+        f"startup (2.1 loads {new}, which must be installed)"
+    )

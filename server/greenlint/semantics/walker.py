@@ -29,9 +29,28 @@ _Item = tuple[cst.CSTNode, Scope, "cst.CSTNode | None", Use, "cst.CSTNode | None
 
 _SKIPPED_FIELDS = frozenset(
     {
-        "lpar", "rpar", "comma", "semicolon", "leading_lines", "lines_after_decorators", "header", "footer",
-        "trailing_whitespace", "newline", "equal", "colon", "dot", "star", "operator", "asynchronous",
-        "default_indent", "default_newline", "encoding", "has_trailing_newline", "relative", "value_tokens",
+        "lpar",
+        "rpar",
+        "comma",
+        "semicolon",
+        "leading_lines",
+        "lines_after_decorators",
+        "header",
+        "footer",
+        "trailing_whitespace",
+        "newline",
+        "equal",
+        "colon",
+        "dot",
+        "star",
+        "operator",
+        "asynchronous",
+        "default_indent",
+        "default_newline",
+        "encoding",
+        "has_trailing_newline",
+        "relative",
+        "value_tokens",
     }
 )
 _ESCAPING = frozenset({Use.AWAITED, Use.ARGUMENT, Use.RETURN, Use.YIELD, Use.CONTAINER, Use.ASSIGNED, Use.OTHER})
@@ -147,7 +166,7 @@ class _Walker:
         parent: cst.CSTNode | None = None,
         targets: tuple[str, ...] = (),
         scope: Scope | None = None,
-        context: cst.CSTNode | None | bool = False,
+        context: cst.CSTNode | bool | None = False,
     ) -> None:
         if node is None:
             return
@@ -317,7 +336,8 @@ class _Walker:
         for param in every:
             annotation = param.annotation.annotation if param.annotation is not None else None
             scope.bind(
-                param.name.value, Binding(BindingKind.PARAM, param, value=param.default, annotation=annotation)
+                param.name.value,
+                Binding(BindingKind.PARAM, param, value=param.default, annotation=annotation),
             )
             self._push(param.default, item, Use.ARGUMENT, param)
             self._push(annotation, item)
@@ -342,7 +362,10 @@ class _Walker:
         for with_item in reversed(node.items):
             target = with_item.asname.name if with_item.asname is not None else None
             if isinstance(target, cst.Name):
-                scope.bind(target.value, Binding(BindingKind.WITH, with_item, value=with_item.item, is_async=is_async))
+                scope.bind(
+                    target.value,
+                    Binding(BindingKind.WITH, with_item, value=with_item.item, is_async=is_async),
+                )
             elif target is not None:
                 self._bind_unknown(scope, target)
                 self._push(target, item)
