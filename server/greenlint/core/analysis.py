@@ -84,7 +84,11 @@ def analyze(text: str, rules: Sequence[Rule], severity: Mapping[str, Severity] |
             reports.extend((rule, report) for report in rule.check(context))
         except Exception as error:
             failures.append(RuleFailure(rule.code, "".join(traceback.format_exception_only(error)).strip()))
-    findings = _locate(text, module, reports, severity or {})
+    try:
+        findings = _locate(text, module, reports, severity or {})
+    except RecursionError:
+        failures.append(RuleFailure("positions", "the code is nested too deeply to locate findings"))
+        findings = []
     return Analysis(text, findings, module, facts, failures=failures)
 
 

@@ -51,6 +51,11 @@ def make_async(node: cst.CSTNode) -> cst.CSTNode:
     return node if node.asynchronous is not None else node.with_changes(asynchronous=cst.Asynchronous())
 
 
+def make_async_with(node: cst.CSTNode) -> cst.CSTNode:
+    assert isinstance(node, cst.With)
+    return node if node.asynchronous is not None else node.with_changes(asynchronous=cst.Asynchronous())
+
+
 def make_sync(node: cst.CSTNode) -> cst.CSTNode:
     assert isinstance(node, cst.FunctionDef)
     return node.with_changes(asynchronous=None)

@@ -10,8 +10,8 @@ import libcst as cst
 from greenlint.core.finding import Applicability, Fix, Related, Report, Severity
 from greenlint.core.fixer import FixBuilder
 from greenlint.rules.base import Rule, RuleContext, invalid, valid
-from greenlint.rules.common import is_dependency, is_route_handler, make_async, scheme
-from greenlint.rules.sync_sessions import SyncUse, sync_functions_using, sync_uses_in_async_code
+from greenlint.rules.common import is_dependency, is_route_handler, make_async, make_async_with, scheme
+from greenlint.rules.sync_sessions import SyncUse, sync_scopes_using, sync_uses_in_async_code, sync_withs_opening
 from greenlint.rules.urls import rewrite_url
 from greenlint.semantics.urls import DriverMode, async_variant, driver_mode
 from greenlint.semantics.values import Kind, Value
@@ -34,7 +34,8 @@ individual blocking calls are GL008; this finding is on the engine they come fro
 Converts the engine to asyncio: `create_engine` becomes `create_async_engine` with an async driver in the
 URL (`postgresql+asyncpg`, `sqlite+aiosqlite` ...), and the `sessionmaker(...)` / `Session(engine)` built on
 it become `async_sessionmaker(...)` / `AsyncSession(engine)`, with their imports; plain `def` routes and
-dependencies that use those sessions become `async def`. Every use of the sessions must then be awaited:
+dependencies that use those sessions become `async def`, and `with` blocks that open them become `async with`.
+Every use of the sessions must then be awaited:
 greenlint's GL002 fixes do that on the next pass. Unsafe: behaviour changes everywhere the engine is used, and
 the async driver must be installed. Not offered when the URL is unknown, when other sync code (not a FastAPI
 route or dependency) uses the sessions, or when a `scoped_session` or a custom `class_` is involved.
@@ -142,7 +143,7 @@ route or dependency) uses the sessions, or when a `scoped_session` or a custom `
             if site.name not in _FACTORY_NAMES:
                 continue
             value = context.semantics.value_of(site.call, site.scope)
-            if value is None or value.origin is not site.call or value.bound_engine() is not engine:
+            if value is None or value.origin is not site.call or not value.is_bound_to(engine):
                 continue
             if value.kind is Kind.SYNC_SCOPED or any(
                 arg.keyword and arg.keyword.value == "class_" for arg in site.call.args
@@ -153,13 +154,14 @@ route or dependency) uses the sessions, or when a `scoped_session` or a custom `
             elif value.kind is Kind.SYNC_SESSION:
                 factories.append((site.call, "AsyncSession"))
         handlers: list[cst.FunctionDef] = []
-        for function in sync_functions_using(engine, context):
+        for function in sync_scopes_using(engine, context):
             node = function.node
             if not isinstance(node, cst.FunctionDef):
                 return None
             if not (is_route_handler(node) or is_dependency(function, context.facts, context.semantics)):
                 return None
             handlers.append(node)
+        withs = list(sync_withs_opening(engine, context))
 
         def build(builder: FixBuilder) -> None:
             create = builder.import_name("sqlalchemy.ext.asyncio", "create_async_engine")
@@ -171,6 +173,8 @@ route or dependency) uses the sessions, or when a `scoped_session` or a custom `
                 builder.rewrite(factory, partial(_renamed, func=replacement), key="async-factory")
             for handler in handlers:
                 builder.rewrite(handler, make_async, key="make-async")
+            for statement in withs:
+                builder.rewrite(statement, make_async_with, key="async-with")
 
         return Fix(
             f"Use create_async_engine (`{scheme(new_url)}`) and async sessions",

@@ -9,7 +9,7 @@ import libcst as cst
 
 from greenlint.rules.base import RuleContext
 from greenlint.rules.common import function_name
-from greenlint.semantics.facts import CallSite, Scope
+from greenlint.semantics.facts import BindingKind, CallSite, Scope, ScopeKind
 from greenlint.semantics.values import Kind, Value
 
 SYNC_KINDS = frozenset({Kind.SYNC_SESSION, Kind.SYNC_CONNECTION, Kind.SYNC_SCOPED})
@@ -48,23 +48,36 @@ class SyncUse:
         return f"`async def {name}` calls `{self.site.name}()` on it"
 
 
-def sync_functions_using(engine: Value, context: RuleContext) -> Iterator[Scope]:
-    """Plain `def` functions that call methods on sessions of `engine`, or provide such sessions."""
+def _is_engine_session(value: Value | None, engine: Value) -> bool:
+    return value is not None and not value.is_class and value.kind in SYNC_KINDS and value.is_bound_to(engine)
+
+
+def sync_scopes_using(engine: Value, context: RuleContext) -> Iterator[Scope]:
+    """Scopes outside `async def` (plain functions, the module) that use or provide sessions of `engine`."""
     semantics = context.semantics
-    for scope in context.facts.functions:
-        if scope.is_async:
+    for scope in context.facts.scopes():
+        if scope.is_async_function() or scope.kind is ScopeKind.CLASS:
             continue
         uses = any(
-            site.receiver is not None
-            and (value := semantics.value_of(site.receiver, scope)) is not None
-            and not value.is_class
-            and value.kind in SYNC_KINDS
-            and value.bound_engine() is engine
+            site.receiver is not None and _is_engine_session(semantics.value_of(site.receiver, scope), engine)
             for site in scope.calls
         )
-        provided = semantics.provided_value(scope) if scope.yields or scope.returns else None
-        if uses or (provided is not None and provided.kind in SYNC_KINDS and provided.bound_engine() is engine):
+        provides = bool(scope.yields or scope.returns) and scope.kind is ScopeKind.FUNCTION
+        if uses or (provides and _is_engine_session(semantics.provided_value(scope), engine)):
             yield scope
+
+
+def sync_withs_opening(engine: Value, context: RuleContext) -> Iterator[cst.With]:
+    """Plain `with` statements that open sessions or connections of `engine`."""
+    for scope in context.facts.scopes():
+        for bindings in scope.bindings.values():
+            for binding in bindings:
+                if binding.kind is not BindingKind.WITH or binding.is_async or binding.value is None:
+                    continue
+                if isinstance(binding.node, cst.With) and _is_engine_session(
+                    context.semantics.with_value(binding.value, scope), engine
+                ):
+                    yield binding.node
 
 
 def sync_uses_in_async_code(context: RuleContext) -> Iterator[SyncUse]:

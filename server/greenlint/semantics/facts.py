@@ -45,7 +45,7 @@ class BindingKind(Enum):
 
 @dataclass(frozen=True, eq=False)
 class Binding:
-    """One place where a name is bound in a scope."""
+    """One place where a name is bound in a scope (for WITH: `node` is the With statement, `value` its item)."""
 
     kind: BindingKind
     node: cst.CSTNode
@@ -125,11 +125,13 @@ class ModuleFacts:
     imports: dict[str, str] = field(default_factory=dict)  # local name -> qualified name, from any scope
     functions: list[Scope] = field(default_factory=list)
 
+    _calls: list[CallSite] | None = field(default=None, init=False, repr=False)
+
     def all_calls(self) -> list[CallSite]:
-        calls: list[CallSite] = []
-        for scope in self.scopes():
-            calls.extend(scope.calls)
-        return calls
+        """Every call site of the module (computed once; the facts are complete when rules run)."""
+        if self._calls is None:
+            self._calls = [site for scope in self.scopes() for site in scope.calls]
+        return self._calls
 
     def scopes(self) -> list[Scope]:
         found: list[Scope] = []

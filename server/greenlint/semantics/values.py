@@ -61,6 +61,11 @@ class Value:
         """The instance of a class value."""
         return Value(self.kind, origin, class_name=self.class_name)
 
+    def is_bound_to(self, engine: Value) -> bool:
+        """Whether this session, connection or factory comes from the engine created by `engine.origin`."""
+        bound = self.bound_engine()
+        return bound is not None and bound.origin is engine.origin
+
     def bound_engine(self) -> Value | None:
         """The engine behind a session, connection or factory, when known."""
         if self.kind in (Kind.ASYNC_ENGINE, Kind.SYNC_ENGINE):

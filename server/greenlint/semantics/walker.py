@@ -364,7 +364,7 @@ class _Walker:
             if isinstance(target, cst.Name):
                 scope.bind(
                     target.value,
-                    Binding(BindingKind.WITH, with_item, value=with_item.item, is_async=is_async),
+                    Binding(BindingKind.WITH, node, value=with_item.item, is_async=is_async),
                 )
             elif target is not None:
                 self._bind_unknown(scope, target)
