@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from greenlint.core.config import severity_for
 from greenlint.core.finding import Edit, Finding, Fix, RelatedLocation, Report, Severity
 from greenlint.core.fixer import FixBuilder, text_edits
 from greenlint.core.positions import node_offsets, trimmed
@@ -127,7 +128,7 @@ def _locate(
             Finding(
                 code=rule.code,
                 name=rule.name,
-                severity=severity.get(rule.code) or severity.get(rule.name) or rule.severity,
+                severity=severity_for(severity, rule.code, rule.name, rule.severity),
                 message=report.message,
                 url=rule.url,
                 start_offset=start,

@@ -64,8 +64,8 @@ class Settings:
 
 
 @lru_cache(maxsize=256)
-def _spec(patterns: tuple[str, ...]) -> pathspec.PathSpec[Any]:
-    return pathspec.PathSpec.from_lines("gitwildmatch", patterns)
+def _spec(patterns: tuple[str, ...]) -> pathspec.GitIgnoreSpec:
+    return pathspec.GitIgnoreSpec.from_lines(patterns)
 
 
 def _relative(path: Path, root: Path | None) -> str:
@@ -154,6 +154,14 @@ def parse_settings(table: Mapping[str, Any], path: Path, known: Sequence[tuple[s
         root=path.parent,
         source=path,
     )
+
+
+def severity_for(overrides: Mapping[str, Severity], code: str, name: str, default: Severity) -> Severity:
+    """The configured severity of a rule: by name or exact code, else by the longest matching code prefix."""
+    if name in overrides:
+        return overrides[name]
+    prefixes = [key for key in overrides if code.startswith(key.upper())]
+    return overrides[max(prefixes, key=len)] if prefixes else default
 
 
 def check_selector(selector: str, known: Sequence[tuple[str, str]], where: str) -> None:

@@ -6,7 +6,6 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pathspec
 
@@ -48,7 +47,7 @@ class SourceFile:
 @dataclass(frozen=True)
 class _Ignore:
     base: Path
-    spec: pathspec.PathSpec[Any]
+    spec: pathspec.GitIgnoreSpec
 
 
 def _gitignore(directory: Path) -> _Ignore | None:
@@ -57,7 +56,7 @@ def _gitignore(directory: Path) -> _Ignore | None:
         lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
         return None
-    return _Ignore(directory, pathspec.PathSpec.from_lines("gitwildmatch", lines))
+    return _Ignore(directory, pathspec.GitIgnoreSpec.from_lines(lines))
 
 
 def _ignored(path: Path, is_dir: bool, ignores: list[_Ignore]) -> bool:

@@ -10,7 +10,7 @@ from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor, ImportItem
 
 from greenlint.core.finding import Edit
-from greenlint.semantics.facts import ModuleFacts
+from greenlint.semantics.facts import BindingKind, ModuleFacts
 from greenlint.semantics.walker import child_nodes
 
 Rewrite = Callable[[cst.CSTNode], cst.CSTNode]
@@ -31,18 +31,33 @@ class FixBuilder:
             entries.append((key, rewrite))
 
     def import_name(self, module: str, name: str) -> cst.BaseExpression:
-        """An expression naming module.name, reusing an existing import or alias, else adding an import."""
+        """An expression naming module.name: an existing module-level import or alias, else a new import."""
         wanted = f"{module}.{name}"
-        for local, qualified in self.facts.imports.items():
+        imported = {
+            local: binding.qualified
+            for local, bindings in self.facts.root.bindings.items()
+            for binding in bindings
+            if binding.kind is BindingKind.IMPORT and len(bindings) == 1
+        }
+        for local, qualified in imported.items():
             if qualified == wanted:
                 return cst.Name(local)
-        for local, qualified in self.facts.imports.items():
+        for local, qualified in imported.items():
             if qualified == module:
                 return cst.Attribute(cst.Name(local), cst.Name(name))
-        taken = name in self.facts.root.bindings
-        alias = f"{name}_" if taken else None
-        self._imports[(module, name)] = ImportItem(module, name, alias)
-        return cst.Name(alias or name)
+        taken = {
+            bound
+            for scope in self.facts.scopes()
+            for bound, bindings in scope.bindings.items()
+            if any(binding.kind is not BindingKind.IMPORT or binding.qualified != wanted for binding in bindings)
+        }
+        local = name
+        while local in taken and (module, name) not in self._imports:
+            local += "_"
+        if (module, name) in self._imports:
+            local = self._imports[(module, name)].alias or name
+        self._imports[(module, name)] = ImportItem(module, name, local if local != name else None)
+        return cst.Name(local)
 
     def apply(self, module: cst.Module) -> cst.Module:
         if self._rewrites:

@@ -8,7 +8,8 @@ and stops as soon as the last of them has been generated.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -25,6 +26,7 @@ class _OffsetState(CodegenState):
     offset: int = 0
     starts: dict[int, int] = field(default_factory=dict)
     ranges: dict[int, tuple[int, int]] = field(default_factory=dict)
+    syntactic: dict[int, tuple[int, int]] = field(default_factory=dict)
 
     def add_indent_tokens(self) -> None:
         for token in self.indent_tokens:
@@ -37,16 +39,30 @@ class _OffsetState(CodegenState):
         if id(node) in self.wanted:
             self.starts[id(node)] = self.offset
 
+    @contextmanager
+    def record_syntactic_position(
+        self, node: cst.CSTNode, *, start_node: cst.CSTNode | None = None, end_node: cst.CSTNode | None = None
+    ) -> Iterator[None]:
+        """Expressions generate their parentheses outside this block: keep the range inside them."""
+        key = id(node)
+        start = self.offset
+        yield
+        if key in self.wanted:
+            self.syntactic[key] = (start, self.offset)
+
     def after_codegen(self, node: cst.CSTNode) -> None:
         key = id(node)
         if key in self.wanted and key not in self.ranges:
-            self.ranges[key] = (self.starts[key], self.offset)
+            self.ranges[key] = self.syntactic.get(key, (self.starts[key], self.offset))
             if len(self.ranges) == len(self.wanted):
                 raise _AllFound
 
 
 def node_offsets(module: cst.Module, nodes: Iterable[cst.CSTNode]) -> dict[int, tuple[int, int]]:
-    """Map id(node) to its (start, end) character offsets in `module.code`, whitespace it owns included."""
+    """Map id(node) to its (start, end) character offsets in `module.code`.
+
+    Expressions exclude their own parentheses; other nodes include the whitespace they own (see `trimmed`).
+    """
     wanted = {id(node): node for node in nodes}
     if not wanted:
         return {}

@@ -29,17 +29,20 @@ class SourceText:
         """Decode bytes the way Python does (BOM, PEP 263 cookie); raise SourceDecodeError otherwise."""
         try:
             encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+            cookie_error = ""
         except SyntaxError as error:
-            raise SourceDecodeError(str(error)) from None
+            encoding = "utf-8"  # no usable declaration: Python reads UTF-8, so say where that fails first
+            cookie_error = str(error)
         bom = encoding == "utf-8-sig"
-        body = data[len(codecs.BOM_UTF8) :] if bom else data
+        skipped = len(codecs.BOM_UTF8) if bom else 0
         codec = "utf-8" if bom else encoding
         try:
-            text = body.decode(codec)
+            text = data[skipped:].decode(codec)
         except UnicodeDecodeError as error:
-            raise SourceDecodeError(
-                f"not valid {codec}: byte 0x{body[error.start]:02x} at offset {error.start}"
-            ) from None
+            offset = skipped + error.start
+            raise SourceDecodeError(f"not valid {codec}: byte 0x{data[offset]:02x} at offset {offset}") from None
+        if cookie_error:
+            raise SourceDecodeError(cookie_error)
         return cls(text, codec, bom)
 
     def encode(self, text: str) -> bytes:

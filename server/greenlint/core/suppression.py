@@ -4,16 +4,43 @@ from __future__ import annotations
 
 import re
 
-_NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Za-z]+[0-9]+(?:[\s,]+[A-Za-z]+[0-9]+)*))?", re.IGNORECASE)
+_NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[\w-]+(?:[\s,]+[\w-]+)*))?", re.IGNORECASE)
 _IGNORE = re.compile(r"#\s*greenlint:\s*ignore(?:\[(?P<codes>[^\]]*)\])?", re.IGNORECASE)
+_TRIPLE_QUOTES = ('"""', "'''")
+
+
+def comment_of(line: str) -> str | None:
+    """The comment at the end of a line of code: from the first `#` outside a string literal."""
+    quote: str | None = None
+    index = 0
+    while index < len(line):
+        char = line[index]
+        if quote is not None:
+            if char == "\\":
+                index += 2
+                continue
+            if line.startswith(quote, index):
+                index += len(quote)
+                quote = None
+                continue
+        elif char == "#":
+            return line[index:]
+        elif char in "'\"":
+            triple = line[index : index + 3]
+            quote = triple if triple in _TRIPLE_QUOTES else char
+            index += len(quote)
+            continue
+        index += 1
+    return None
 
 
 def is_suppressed(line: str, code: str, name: str) -> bool:
-    """Whether a comment on `line` suppresses the finding `code` (`name`)."""
-    if "#" not in line:
+    """Whether the comment of `line` suppresses the finding `code` (`name`)."""
+    comment = comment_of(line) if "#" in line else None
+    if comment is None:
         return False
     for pattern in (_NOQA, _IGNORE):
-        for match in pattern.finditer(line):
+        for match in pattern.finditer(comment):
             listed = match.group("codes")
             if listed is None:
                 return True

@@ -10,7 +10,7 @@ from greenlint.core.finding import Applicability, Fix, Report, Severity
 from greenlint.core.fixer import FixBuilder
 from greenlint.rules.base import Rule, RuleContext, invalid, valid
 from greenlint.rules.common import awaited, call_label, needs_parentheses, without_await
-from greenlint.semantics.facts import BindingKind, CallSite, ScopeKind, Use
+from greenlint.semantics.facts import BindingKind, CallSite, Use
 from greenlint.semantics.values import Kind
 
 _SESSION = frozenset(
@@ -286,9 +286,9 @@ Safe. Offered only inside `async def` (in a plain `def`, make the function async
         if use in (Use.STATEMENT, Use.CONDITION, Use.RECEIVER, Use.OPERAND, Use.ITERATED, Use.WITH_ITEM):
             return True
         if use is Use.ASSIGNED:
-            return bool(site.targets) and not (set(site.targets) & site.scope.escaping_names())
+            return bool(site.targets) and not (set(site.targets) & site.scope.owner.escaping_names())
         if use is Use.RETURN:
-            return site.scope.is_async_function()
+            return site.scope.owner.is_async_function()
         if use is Use.ARGUMENT and isinstance(site.parent, cst.Call):
             return self._is_plain_callee(site.parent.func, site, context)
         return False
@@ -321,7 +321,7 @@ Safe. Offered only inside `async def` (in a plain `def`, make the function async
         return f"{label} is never awaited: {outcome}; add `await`"
 
     def _fix(self, site: CallSite) -> Fix | None:
-        if site.scope.kind is not ScopeKind.FUNCTION or not site.scope.is_async:
+        if not site.scope.owner.is_async_function():
             return None
         call, parenthesize = site.call, needs_parentheses(site)
         outer = site.chain_parent

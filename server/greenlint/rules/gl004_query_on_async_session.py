@@ -11,7 +11,7 @@ from greenlint.core.finding import Applicability, Fix, Report, Severity
 from greenlint.core.fixer import FixBuilder
 from greenlint.rules.base import Rule, RuleContext, invalid, valid
 from greenlint.rules.common import call_label
-from greenlint.semantics.facts import BindingKind, CallSite, ScopeKind, Use
+from greenlint.semantics.facts import BindingKind, CallSite, Use
 from greenlint.semantics.values import Kind
 
 _RENAMED = {"filter": "where"}
@@ -148,7 +148,7 @@ scalars. Adds the `select` (and `func`) import. Safe. No fix for chains it canno
             yield self.report(site.call, message, fix=self._fix(site, context))
 
     def _fix(self, site: CallSite, context: RuleContext) -> Fix | None:
-        if site.scope.kind is not ScopeKind.FUNCTION or not site.scope.is_async:
+        if not site.scope.owner.is_async_function():
             return None
         plan = self._plan(site, context)
         if plan is None:

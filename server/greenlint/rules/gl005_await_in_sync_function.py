@@ -20,6 +20,12 @@ _COMPILER_MESSAGES = {
 }
 
 
+def _compiler_message(construct: AsyncConstruct) -> str:
+    if construct.in_comprehension:
+        return _COMPILER_MESSAGES["async comprehension"]
+    return _COMPILER_MESSAGES[construct.description]
+
+
 class AwaitInSyncFunction(Rule):
     code = "GL005"
     name = "await-in-sync-function"
@@ -123,6 +129,6 @@ not compile before. Callers of a helper made async must now await it. Not offere
         fix = Fix(f"Make `{name}` async", Applicability.SAFE, build, key=("make-async", id(function)))
         message = (
             f"`{construct.description}` inside the plain `def {name}`: the module fails to import with "
-            f"SyntaxError: {_COMPILER_MESSAGES[construct.description]}; make it `async def`"
+            f"SyntaxError: {_compiler_message(construct)}; make it `async def`"
         )
         return self.report(construct.start, message, end=construct.end, fix=fix)

@@ -56,10 +56,10 @@ def sync_scopes_using(engine: Value, context: RuleContext) -> Iterator[Scope]:
     """Scopes outside `async def` (plain functions, the module) that use or provide sessions of `engine`."""
     semantics = context.semantics
     for scope in context.facts.scopes():
-        if scope.is_async_function() or scope.kind is ScopeKind.CLASS:
+        if scope.is_async_function() or scope.kind in (ScopeKind.CLASS, ScopeKind.COMPREHENSION):
             continue
         uses = any(
-            site.receiver is not None and _is_engine_session(semantics.value_of(site.receiver, scope), engine)
+            site.receiver is not None and _is_engine_session(semantics.value_of(site.receiver, site.scope), engine)
             for site in scope.calls
         )
         provides = bool(scope.yields or scope.returns) and scope.kind is ScopeKind.FUNCTION
@@ -89,7 +89,7 @@ def sync_uses_in_async_code(context: RuleContext) -> Iterator[SyncUse]:
         for site in scope.calls:
             if site.receiver is None or site.name not in IO_METHODS:
                 continue
-            value = semantics.value_of(site.receiver, scope)
+            value = semantics.value_of(site.receiver, site.scope)
             if value is not None and not value.is_class and value.kind in SYNC_KINDS:
                 yield SyncUse(value, site.call, scope, site)
         if scope.yields or scope.returns:

@@ -31,6 +31,7 @@ class ScopeKind(Enum):
     FUNCTION = "function"
     LAMBDA = "lambda"
     CLASS = "class"
+    COMPREHENSION = "comprehension"  # binds its loop variables only; what happens in it belongs to its owner
 
 
 class BindingKind(Enum):
@@ -58,7 +59,11 @@ class Binding:
 
 @dataclass(eq=False)
 class Scope:
-    """A module, function, lambda or class body, with what happens directly inside it."""
+    """A module, function, lambda, class body or comprehension, with what happens directly inside it.
+
+    Calls, async constructs, yields and returns are recorded on the owner (comprehensions have none of their
+    own); a CallSite's `scope` is the innermost scope, for name lookups.
+    """
 
     kind: ScopeKind
     node: cst.CSTNode
@@ -71,9 +76,19 @@ class Scope:
     returns: list[cst.BaseExpression] = field(default_factory=list)
     escaping: set[str] = field(default_factory=set)
     children: list[Scope] = field(default_factory=list)
+    redirects: dict[str, Scope] = field(default_factory=dict)  # `global x` / `nonlocal x`: where x is bound
+
+    @property
+    def owner(self) -> Scope:
+        """The function, lambda, class or module whose code this is (a comprehension's enclosing one)."""
+        scope = self
+        while scope.kind is ScopeKind.COMPREHENSION and scope.parent is not None:
+            scope = scope.parent
+        return scope
 
     def bind(self, name: str, binding: Binding) -> None:
-        self.bindings.setdefault(name, []).append(binding)
+        target = self.redirects.get(name, self)
+        target.bindings.setdefault(name, []).append(binding)
 
     def is_async_function(self) -> bool:
         return self.kind is ScopeKind.FUNCTION and self.is_async
@@ -114,6 +129,7 @@ class AsyncConstruct:
     end: cst.CSTNode
     context: cst.CSTNode | None
     description: str
+    in_comprehension: bool = False  # inside a list/set/dict comprehension body (the compiler words it differently)
 
 
 @dataclass(eq=False)

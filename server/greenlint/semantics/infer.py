@@ -283,12 +283,15 @@ class Semantics:
             elif isinstance(annotation, cst.Subscript):
                 if self.qualified_name(annotation.value, outer) not in ANNOTATED:
                     return None
-                for element in annotation.slice[1:]:
-                    if isinstance(element.slice, cst.Index) and isinstance(element.slice.value, cst.Call):
-                        found = self._depends_target(element.slice.value, outer)
+                elements = [e.slice.value for e in annotation.slice if isinstance(e.slice, cst.Index)]
+                for element in elements[1:]:
+                    if isinstance(element, cst.Call):
+                        found = self._depends_target(element, outer)
                         if found is not None:
                             return found
-                return None
+                if not elements:
+                    return None
+                annotation = elements[0]  # `Annotated[Db, "doc"]` where Db is itself an Annotated alias
             else:
                 return None
         return None

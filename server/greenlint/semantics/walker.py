@@ -219,7 +219,8 @@ class _Walker:
         else:
             self._push(node.target, item)
             targets = ()
-        self._push(annotation, item)
+        evaluated = item[1].owner.kind is not ScopeKind.FUNCTION  # local annotations are never evaluated
+        self._push(annotation, item, context=item[2] if evaluated else None)
         self._push(node.value, item, Use.ASSIGNED, node, targets)
 
     def _aug_assign(self, item: _Item) -> None:
@@ -244,11 +245,11 @@ class _Walker:
         node = item[0]
         assert isinstance(node, cst.Return)
         if node.value is not None:
-            item[1].returns.append(node.value)
+            item[1].owner.returns.append(node.value)
             self._push(node.value, item, Use.RETURN, node)
 
     def _yield(self, item: _Item) -> None:
-        node, scope = item[0], item[1]
+        node, scope = item[0], item[1].owner
         assert isinstance(node, cst.Yield)
         value = node.value
         if isinstance(value, cst.From):
@@ -260,10 +261,17 @@ class _Walker:
             scope.yields.append(cst.Name("None"))
 
     def _global(self, item: _Item) -> None:
-        node = item[0]
+        """`global x` / `nonlocal x`: later bindings of x in this scope land in the module or enclosing function."""
+        node, scope = item[0], item[1]
         assert isinstance(node, (cst.Global, cst.Nonlocal))
+        target: Scope | None = self.facts.root
+        if isinstance(node, cst.Nonlocal):
+            target = scope.parent
+            while target is not None and target.kind is not ScopeKind.FUNCTION:
+                target = target.parent
         for name_item in node.names:
-            item[1].bind(name_item.name.value, Binding(BindingKind.UNKNOWN, node))
+            if target is not None:
+                scope.redirects[name_item.name.value] = target
 
     def _except_handler(self, item: _Item) -> None:
         node = item[0]
@@ -383,7 +391,9 @@ class _Walker:
     def _construct(
         self, item: _Item, node: cst.CSTNode, start: cst.CSTNode, end: cst.CSTNode, description: str
     ) -> None:
-        item[1].async_constructs.append(AsyncConstruct(node, start, end, item[2], description))
+        scope = item[1]
+        inside = scope.kind is ScopeKind.COMPREHENSION and not isinstance(item[2], cst.GeneratorExp)
+        scope.owner.async_constructs.append(AsyncConstruct(node, start, end, item[2], description, inside))
 
     # -- expressions -----------------------------------------------------------------------------------------
     def _await(self, item: _Item) -> None:
@@ -396,7 +406,7 @@ class _Walker:
         if item[3] in _ESCAPING:
             node = item[0]
             assert isinstance(node, cst.Name)
-            item[1].escaping.add(node.value)
+            item[1].owner.escaping.add(node.value)
 
     def _if_or_while(self, item: _Item) -> None:
         node = item[0]
@@ -455,28 +465,32 @@ class _Walker:
         self._push(node.expression, item, Use.OPERAND, node)
 
     def _comprehension(self, item: _Item) -> None:
-        node, scope, outer_context = item[0], item[1], item[2]
+        node, outer, outer_context = item[0], item[1], item[2]
         assert isinstance(node, (cst.GeneratorExp, cst.ListComp, cst.SetComp, cst.DictComp))
-        # A generator expression body is its own async context (an async genexp is legal anywhere);
-        # list, set and dict comprehensions run in the enclosing one. The first iterable is evaluated outside.
+        # Loop variables are local to the comprehension. A generator expression body is its own async context
+        # (an async genexp is legal anywhere); list, set and dict comprehensions run in the enclosing one.
+        # The first iterable is evaluated outside, in the enclosing scope.
+        scope = Scope(ScopeKind.COMPREHENSION, node, outer, is_async=outer.is_async)
+        outer.children.append(scope)
         inner = node if isinstance(node, cst.GeneratorExp) else outer_context
         clause: cst.CompFor | None = node.for_in
         first = True
         while clause is not None:
             if clause.asynchronous is not None:
                 construct = AsyncConstruct(clause, clause.asynchronous, clause.iter, inner, "async comprehension")
-                scope.async_constructs.append(construct)
+                scope.owner.async_constructs.append(construct)
             self._bind_unknown(scope, clause.target)
-            self._push(clause.iter, item, Use.ITERATED, clause, context=outer_context if first else inner)
+            iterable_scope = outer if first else scope
+            self._push(
+                clause.iter, item, Use.ITERATED, clause, scope=iterable_scope, context=outer_context if first else inner
+            )
             for condition in clause.ifs:
-                self._push(condition.test, item, Use.CONDITION, clause, context=inner)
+                self._push(condition.test, item, Use.CONDITION, clause, scope=scope, context=inner)
             first = False
             clause = clause.inner_for_in
-        if isinstance(node, cst.DictComp):
-            self._push(node.key, item, Use.CONTAINER, node, context=inner)
-            self._push(node.value, item, Use.CONTAINER, node, context=inner)
-        else:
-            self._push(node.elt, item, Use.CONTAINER, node, context=inner)
+        elements = [node.key, node.value] if isinstance(node, cst.DictComp) else [node.elt]
+        for element in elements:
+            self._push(element, item, Use.CONTAINER, node, scope=scope, context=inner)
 
     def _chain(self, item: _Item) -> None:
         """Unroll `root.a(x)[i].b(y)` at once, so each call knows how its result is used."""
@@ -503,7 +517,7 @@ class _Walker:
                     step_use, step_parent, step_targets = use, parent, targets
                 else:
                     step_use, step_parent, step_targets = Use.RECEIVER, steps[index + 1], ()
-                scope.calls.append(
+                scope.owner.calls.append(
                     CallSite(step, name, receiver, step_use, step_parent, scope, step_targets, top, use, parent)
                 )
                 for arg in reversed(step.args):
