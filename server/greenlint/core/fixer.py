@@ -11,7 +11,6 @@ from libcst.codemod.visitors import AddImportsVisitor, ImportItem
 
 from greenlint.core.finding import Edit
 from greenlint.semantics.facts import BindingKind, ModuleFacts
-from greenlint.semantics.walker import child_nodes
 
 Rewrite = Callable[[cst.CSTNode], cst.CSTNode]
 
@@ -61,7 +60,7 @@ class FixBuilder:
 
     def apply(self, module: cst.Module) -> cst.Module:
         if self._rewrites:
-            module = _rewrite(module, self._rewrites)
+            module = _rewrite(module, self._rewrites, self.facts.parents())
         if self._imports:
             context = CodemodContext()
             for item in self._imports.values():
@@ -70,15 +69,10 @@ class FixBuilder:
         return module
 
 
-def _rewrite(module: cst.Module, rewrites: dict[int, list[tuple[Hashable, Rewrite]]]) -> cst.Module:
+def _rewrite(
+    module: cst.Module, rewrites: dict[int, list[tuple[Hashable, Rewrite]]], parents: dict[int, cst.CSTNode]
+) -> cst.Module:
     """Apply rewrites bottom-up, visiting only the paths from the root to the rewritten nodes."""
-    parents: dict[int, cst.CSTNode] = {}
-    stack: list[cst.CSTNode] = [module]
-    while stack:
-        node = stack.pop()
-        for child in child_nodes(node):
-            parents[id(child)] = node
-            stack.append(child)
     on_path: set[int] = set()
     for target in rewrites:
         key: int | None = target

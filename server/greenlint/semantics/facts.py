@@ -7,6 +7,8 @@ from enum import Enum
 
 import libcst as cst
 
+from greenlint.semantics.tree import child_nodes
+
 
 class Use(Enum):
     """How the value of an expression is used by its parent."""
@@ -142,6 +144,20 @@ class ModuleFacts:
     functions: list[Scope] = field(default_factory=list)
 
     _calls: list[CallSite] | None = field(default=None, init=False, repr=False)
+    _parents: dict[int, cst.CSTNode] | None = field(default=None, init=False, repr=False)
+
+    def parents(self) -> dict[int, cst.CSTNode]:
+        """id(node) -> parent for the nodes that can hold code (built on first use, by fixes only)."""
+        if self._parents is None:
+            parents: dict[int, cst.CSTNode] = {}
+            stack: list[cst.CSTNode] = [self.module]
+            while stack:
+                node = stack.pop()
+                for child in child_nodes(node):
+                    parents[id(child)] = node
+                    stack.append(child)
+            self._parents = parents
+        return self._parents
 
     def all_calls(self) -> list[CallSite]:
         """Every call site of the module (computed once; the facts are complete when rules run)."""

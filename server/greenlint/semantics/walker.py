@@ -7,7 +7,6 @@ and the rules ask about.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterable
 
 import libcst as cst
@@ -23,63 +22,13 @@ from greenlint.semantics.facts import (
     ScopeKind,
     Use,
 )
+from greenlint.semantics.tree import child_nodes
 
 # (node, scope, async context, use, parent, assigned names)
 _Item = tuple[cst.CSTNode, Scope, "cst.CSTNode | None", Use, "cst.CSTNode | None", tuple[str, ...]]
 
-_SKIPPED_FIELDS = frozenset(
-    {
-        "lpar",
-        "rpar",
-        "comma",
-        "semicolon",
-        "leading_lines",
-        "lines_after_decorators",
-        "header",
-        "footer",
-        "trailing_whitespace",
-        "newline",
-        "equal",
-        "colon",
-        "dot",
-        "star",
-        "operator",
-        "asynchronous",
-        "default_indent",
-        "default_newline",
-        "encoding",
-        "has_trailing_newline",
-        "relative",
-        "value_tokens",
-    }
-)
 _ESCAPING = frozenset({Use.AWAITED, Use.ARGUMENT, Use.RETURN, Use.YIELD, Use.CONTAINER, Use.ASSIGNED, Use.OTHER})
 _CHAIN_TYPES = (cst.Call, cst.Attribute, cst.Subscript)
-_child_fields: dict[type, tuple[str, ...]] = {}
-
-
-def _fields(node_type: type) -> tuple[str, ...]:
-    names = _child_fields.get(node_type)
-    if names is None:
-        names = tuple(
-            f.name
-            for f in dataclasses.fields(node_type)
-            if f.name not in _SKIPPED_FIELDS and not f.name.startswith("whitespace")
-        )
-        _child_fields[node_type] = names
-    return names
-
-
-def child_nodes(node: cst.CSTNode) -> list[cst.CSTNode]:
-    """The children of a node that can hold code (whitespace and punctuation fields skipped)."""
-    children: list[cst.CSTNode] = []
-    for name in _fields(type(node)):
-        value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
-            children.append(value)
-        elif isinstance(value, (list, tuple)):
-            children.extend(child for child in value if isinstance(child, cst.CSTNode))
-    return children
 
 
 def _target_names(target: cst.CSTNode) -> list[str]:
