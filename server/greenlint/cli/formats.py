@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import PurePath
 from typing import Any
+from urllib.parse import quote
 
 from greenlint import __version__
 from greenlint.core.checker import Record
@@ -18,17 +19,20 @@ _GITHUB_LEVEL = {"error": "error", "warning": "warning", "information": "notice"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 
-def render(records: Sequence[Record], output_format: str, fixed: int = 0, fixing: bool = False) -> str:
+def render(
+    records: Sequence[Record], output_format: str, fixed: int = 0, fixing: bool = False, complete: bool = True
+) -> str:
+    """The output for `records`; `complete` is False when some files could not be checked."""
     if output_format == "json":
         return json.dumps(list(records), indent=2, ensure_ascii=False) + "\n"
     if output_format == "sarif":
         return json.dumps(sarif(records), indent=2, ensure_ascii=False) + "\n"
     if output_format == "github":
         return "".join(github_line(record) + "\n" for record in records)
-    return text(records, fixed, fixing)
+    return text(records, fixed, fixing, complete)
 
 
-def text(records: Sequence[Record], fixed: int, fixing: bool) -> str:
+def text(records: Sequence[Record], fixed: int, fixing: bool, complete: bool = True) -> str:
     lines = []
     for record in records:
         fix = record["fix"]
@@ -39,7 +43,7 @@ def text(records: Sequence[Record], fixed: int, fixing: bool) -> str:
     if fixing and fixed:
         lines.append(f"Fixed {fixed} finding{'s' if fixed != 1 else ''}, {len(records)} remaining.")
     if not records:
-        lines.append("All checks passed!")
+        lines.append("All checks passed!" if complete else "No findings in the files that could be checked.")
         return "\n".join(lines) + "\n"
     severities = Counter(record["severity"] for record in records)
     breakdown = ", ".join(f"{count} {severity}" for severity, count in sorted(severities.items()))
@@ -76,7 +80,11 @@ def github_line(record: Record) -> str:
 
 
 def _uri(path: str) -> str:
-    return PurePath(path).as_posix()
+    """A relative (or file:) URI reference for a path, percent-encoded."""
+    posix = PurePath(path).as_posix()
+    if PurePath(path).is_absolute():
+        return PurePath(path).as_uri()
+    return quote(posix)
 
 
 def _region(line: int, column: int, end_line: int, end_column: int) -> dict[str, int]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import re
 import sys
 from collections.abc import Sequence
 
@@ -16,6 +17,7 @@ from greenlint.rules import docs
 from greenlint.rules.registry import ALL_RULES, known_codes, rule_for
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
 
 def _selectors(value: str) -> list[str]:
@@ -105,20 +107,26 @@ def run_check(arguments: argparse.Namespace) -> int:
         changed = [result for result in results if result.fixed_text is not None]
         for result in changed:
             assert result.original is not None and result.fixed_text is not None
-            sys.stdout.writelines(
-                difflib.unified_diff(
-                    result.original.splitlines(keepends=True),
-                    result.fixed_text.splitlines(keepends=True),
-                    f"a/{result.file.display}",
-                    f"b/{result.file.display}",
-                )
-            )
+            sys.stdout.write(unified_diff(result.original, result.fixed_text, result.file.display))
         return EXIT_FINDINGS if changed else EXIT_CLEAN
     fixed = sum(result.fixed for result in results)
-    sys.stdout.write(render(_ordered(records), arguments.format, fixed, arguments.fix))
+    sys.stdout.write(render(_ordered(records), arguments.format, fixed, arguments.fix, complete=not errors))
     if not results and errors:
         return EXIT_ERROR
     return EXIT_FINDINGS if records or errors else EXIT_CLEAN
+
+
+def _lines(text: str) -> list[str]:
+    """Lines with their endings, broken only where Python breaks them (not at form feeds or U+2028)."""
+    return _LINE.findall(text)
+
+
+def unified_diff(before: str, after: str, path: str) -> str:
+    """A unified diff that `git apply` accepts, with the "No newline at end of file" markers."""
+    output = []
+    for line in difflib.unified_diff(_lines(before), _lines(after), f"a/{path}", f"b/{path}"):
+        output.append(line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n")
+    return "".join(output)
 
 
 def _ordered(records: list[Record]) -> list[Record]:

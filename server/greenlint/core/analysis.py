@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import re
 import traceback
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -65,11 +67,38 @@ def applicable_rules(rules: Sequence[Rule], text: str) -> list[Rule]:
     return [rule for rule in rules if any(needle in text for needle in rule.needles)]
 
 
+_NOT_BRACKETS = re.compile(r"[^()\[\]{}]+")
+PYTHON_MAX_NESTING = 200  # the tokenizer's limit on nested brackets
+
+
+def nesting_problem(text: str) -> SyntaxProblem | None:
+    """Python's own error for brackets nested deeper than it allows (libcst's native parser would crash).
+
+    Counting brackets in strings too can only overestimate, so Python's parser decides past the limit.
+    """
+    depth = deepest = 0
+    for char in _NOT_BRACKETS.sub("", text):
+        depth += 1 if char in "([{" else -1
+        deepest = max(deepest, depth)
+    if deepest <= PYTHON_MAX_NESTING:
+        return None
+    try:
+        ast.parse(text)
+    except SyntaxError as error:
+        return SyntaxProblem(error.msg, Position(error.lineno or 1, error.offset or 1))
+    except (RecursionError, MemoryError, ValueError):
+        return SyntaxProblem("nested too deeply to parse", Position(1, 1))
+    return None
+
+
 def analyze(text: str, rules: Sequence[Rule], severity: Mapping[str, Severity] | None = None) -> Analysis:
     """Parse `text` once, run `rules` over its facts, and locate their findings."""
     enabled = applicable_rules(rules, text)
     if not enabled:
         return Analysis(text)
+    too_deep = nesting_problem(text)
+    if too_deep is not None:
+        return Analysis(text, syntax_error=too_deep)
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as error:

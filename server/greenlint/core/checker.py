@@ -145,6 +145,8 @@ class Checker:
                 result.original, result.fixed_text = source.text, outcome.text
                 if write:
                     self._write(file, source, outcome.text, result)
+                    if result.fixed_text is None:  # not written: report the file as it is
+                        analysis = analyze(source.text, rules, settings.severity)
         self._problems(analysis, file, result)
         result.records = finding_records(analysis, analysis.findings, self.with_edits)
         return result
@@ -199,6 +201,7 @@ class Checker:
         except OSError as error:
             result.errors.append(f"{file.display}: cannot write the fixed file: {error.strerror or error}")
             result.original = result.fixed_text = None
+            result.fixed = 0
 
 
 __all__ = ["Checker", "ConfigError", "FileResult", "Record", "finding_records"]

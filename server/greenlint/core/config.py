@@ -38,10 +38,11 @@ class Settings:
     source: Path | None = None
 
     def with_overrides(self, select: Sequence[str] | None, ignore: Sequence[str] | None) -> Settings:
+        """Command-line selection: `select` replaces the configured one, `ignore` adds to it (as in ruff)."""
         return replace(
             self,
             select=tuple(select) if select is not None else self.select,
-            ignore=tuple(ignore) if ignore is not None else self.ignore,
+            ignore=(*self.ignore, *ignore) if ignore is not None else self.ignore,
         )
 
     def ignored_for(self, path: Path) -> tuple[str, ...]:
@@ -91,10 +92,18 @@ def find_config(start: Path) -> Path | None:
 
 
 def _has_section(path: Path) -> bool:
+    """Whether a pyproject.toml configures greenlint (an unparsable one that mentions it counts, to report it)."""
     try:
-        return "[tool.greenlint" in path.read_text(encoding="utf-8", errors="replace")
+        text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return False
+    if "greenlint" not in text:
+        return False
+    try:
+        tool = tomllib.loads(text).get("tool", {})
+    except tomllib.TOMLDecodeError:
+        return True
+    return isinstance(tool, dict) and "greenlint" in tool
 
 
 def load_settings(path: Path, known_codes: Iterable[tuple[str, str]]) -> Settings:

@@ -70,15 +70,22 @@ def _ignored(path: Path, is_dir: bool, ignores: list[_Ignore]) -> bool:
 def discover(
     arguments: list[str], is_excluded: Callable[[Path], bool], on_error: Callable[[str], None]
 ) -> Iterator[SourceFile]:
-    """The Python files named by `arguments` (files are taken as given; directories are walked)."""
+    """The Python files named by `arguments`, each once (files are taken as given; directories are walked)."""
+    seen: set[Path] = set()
     for argument in arguments:
         root = Path(argument)
         if root.is_file():
-            yield SourceFile(root, os.path.normpath(argument))
+            found: Iterator[SourceFile] = iter([SourceFile(root, os.path.normpath(argument))])
         elif root.is_dir():
-            yield from _walk(argument, root, is_excluded, on_error)
+            found = _walk(argument, root, is_excluded, on_error)
         else:
             on_error(f"{argument}: no such file or directory")
+            continue
+        for file in found:
+            key = file.path.resolve()
+            if key not in seen:
+                seen.add(key)
+                yield file
 
 
 def _inherited_ignores(root: Path) -> list[_Ignore]:
