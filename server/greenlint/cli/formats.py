@@ -46,7 +46,11 @@ def text(records: Sequence[Record], fixed: int, fixing: bool, complete: bool = T
         lines.append("All checks passed!" if complete else "No findings in the files that could be checked.")
         return "\n".join(lines) + "\n"
     severities = Counter(record["severity"] for record in records)
-    breakdown = ", ".join(f"{count} {severity}" for severity, count in sorted(severities.items()))
+    breakdown = ", ".join(
+        f"{severities[level]} {level}{'s' if severities[level] != 1 and level != 'information' else ''}"
+        for level in ("error", "warning", "information", "hint")
+        if severities[level]
+    )
     lines.append(f"Found {len(records)} finding{'s' if len(records) != 1 else ''} ({breakdown}).")
     safe = sum(1 for r in records if r["fix"] is not None and r["fix"]["applicability"] == "safe")
     unsafe = sum(1 for r in records if r["fix"] is not None and r["fix"]["applicability"] == "unsafe")

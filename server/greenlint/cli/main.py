@@ -110,6 +110,7 @@ def run_check(arguments: argparse.Namespace) -> int:
             sys.stdout.write(unified_diff(result.original, result.fixed_text, result.file.display))
         return EXIT_FINDINGS if changed else EXIT_CLEAN
     fixed = sum(result.fixed for result in results)
+    records.sort(key=lambda record: (record["path"], record["line"], record["column"], record["code"]))
     sys.stdout.write(render(_ordered(records), arguments.format, fixed, arguments.fix, complete=not errors))
     if not results and errors:
         return EXIT_ERROR
