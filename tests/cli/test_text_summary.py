@@ -33,4 +33,4 @@ def test_findings_are_sorted_by_path_and_the_summary_counts_each_severity(
     lines = capsys.readouterr().out.splitlines()
     assert [line.split(":")[0] for line in lines[:4]] == ["a/z.py", "a/z.py", "b.py", "b.py"]
     assert lines[-2] == "Found 4 findings (2 errors, 2 warnings)."
-    assert lines[-1] == "[*] 4 fixable with --fix."
+    assert lines[-1] == "[*] 2 fixable with --fix (2 more with --fix --unsafe-fixes)."
