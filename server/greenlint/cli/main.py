@@ -52,6 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
     rule.add_argument("rule", metavar="CODE", help="a rule code (GL002) or name (unawaited-async-call)")
 
     commands.add_parser("rules", help="list every rule")
+
+    serve = commands.add_parser("server", help="run the language server (stdio)")
+    serve.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead of stdio (for debugging)")
     return parser
 
 
@@ -64,6 +67,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"greenlint: unknown rule {arguments.rule!r}; see `greenlint rules`", file=sys.stderr)
             return EXIT_ERROR
         sys.stdout.write(docs.render(found))
+        return EXIT_CLEAN
+    if arguments.command == "server":
+        from greenlint.lsp.server import run  # imported here: pygls is only needed by the server
+
+        run(arguments.tcp)
         return EXIT_CLEAN
     if arguments.command == "rules":
         width = max(len(rule.name) for rule in ALL_RULES)

@@ -112,7 +112,7 @@ def analyze(text: str, rules: Sequence[Rule], severity: Mapping[str, Severity] |
     for rule in enabled:
         try:
             reports.extend((rule, report) for report in rule.check(context))
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - one failing rule must not hide the others
             failures.append(RuleFailure(rule.code, "".join(traceback.format_exception_only(error)).strip()))
     try:
         findings = _locate(text, module, reports, severity or {})

@@ -48,3 +48,19 @@ def is_suppressed(line: str, code: str, name: str) -> bool:
             if code.upper() in items or name.upper() in items:
                 return True
     return False
+
+
+def with_noqa(line: str, code: str) -> str:
+    """The line with `code` added to its `# noqa` comment (or a new `# noqa: CODE`), its line ending kept."""
+    body = line.rstrip("\r\n")
+    ending = line[len(body) :]
+    comment = comment_of(body)
+    if comment is not None:
+        match = _NOQA.search(comment)
+        if match is not None:
+            listed = match.group("codes")
+            if listed is None or code.upper() in {item.upper() for item in re.split(r"[\s,]+", listed)}:
+                return line
+            start = len(body) - len(comment) + match.end("codes")
+            return f"{body[:start]}, {code}{body[start:]}{ending}"
+    return f"{body.rstrip()}  # noqa: {code}{ending}"

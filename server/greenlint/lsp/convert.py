@@ -1,0 +1,69 @@
+"""Findings and edits to LSP types, converting positions to the negotiated encoding (UTF-16, UTF-8, UTF-32)."""
+
+from __future__ import annotations
+
+from lsprotocol import types
+
+from greenlint.core.finding import Edit, Finding, Severity
+from greenlint.core.source import LineIndex, Position
+
+SEVERITIES = {
+    Severity.ERROR: types.DiagnosticSeverity.Error,
+    Severity.WARNING: types.DiagnosticSeverity.Warning,
+    Severity.INFORMATION: types.DiagnosticSeverity.Information,
+    Severity.HINT: types.DiagnosticSeverity.Hint,
+}
+SOURCE = "greenlint"
+
+
+def code_units(text: str, encoding: str) -> int:
+    """How many code units of `encoding` the text takes."""
+    if encoding == types.PositionEncodingKind.Utf8:
+        return len(text.encode("utf-8", "surrogatepass"))
+    if encoding == types.PositionEncodingKind.Utf32:
+        return len(text)
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+class PositionMap:
+    """Maps code-point positions and offsets of one text to LSP positions in one encoding."""
+
+    def __init__(self, text: str, encoding: str) -> None:
+        self.lines = LineIndex(text)
+        self.encoding = encoding
+
+    def position(self, position: Position) -> types.Position:
+        prefix = self.lines.line_text(position.line)[: position.column - 1]
+        return types.Position(position.line - 1, code_units(prefix, self.encoding))
+
+    def range(self, start: Position, end: Position) -> types.Range:
+        return types.Range(self.position(start), self.position(end))
+
+    def offset_range(self, start: int, end: int) -> types.Range:
+        return self.range(self.lines.position(start), self.lines.position(end))
+
+    def text_edit(self, edit: Edit) -> types.TextEdit:
+        return types.TextEdit(self.offset_range(edit.start, edit.end), edit.new_text)
+
+
+def diagnostic(finding: Finding, uri: str, positions: PositionMap, version: int) -> types.Diagnostic:
+    """An LSP diagnostic; `data` carries what its code actions need (no re-analysis to answer them)."""
+    related = [
+        types.DiagnosticRelatedInformation(types.Location(uri, positions.range(item.start, item.end)), item.message)
+        for item in finding.related
+    ]
+    fix = finding.fix
+    return types.Diagnostic(
+        range=positions.range(finding.start, finding.end),
+        message=finding.message,
+        severity=SEVERITIES[finding.severity],
+        code=finding.code,
+        code_description=types.CodeDescription(href=finding.url),
+        source=SOURCE,
+        related_information=related or None,
+        data={
+            "version": version,
+            "start": finding.start_offset,
+            "fix": None if fix is None else {"title": fix.message, "applicability": fix.applicability.value},
+        },
+    )

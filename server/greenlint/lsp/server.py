@@ -1,0 +1,293 @@
+"""`greenlint server`: document sync, debounced analysis off the event loop, diagnostics and code actions."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.uris import to_fs_path
+
+from greenlint import __version__
+from greenlint.core.checker import Checker
+from greenlint.core.config import ConfigError, Settings
+from greenlint.lsp.actions import FIX_ALL, code_actions, edits_for, workspace_edit
+from greenlint.lsp.documents import DocumentResult, analyze_document, carried_over
+from greenlint.lsp.settings import RUN_ON_SAVE, ClientSettings
+
+logger = logging.getLogger(__name__)
+CONFIG_SECTION = "greenlint"
+
+
+class GreenlintServer(LanguageServer):
+    """Keeps one analysis per open document; publishes only results for the document's current version."""
+
+    def __init__(self) -> None:
+        super().__init__("greenlint", __version__)
+        self.client_settings = ClientSettings()
+        self.folder_settings: dict[str, ClientSettings] = {}
+        self.checker = Checker(use_cache=False)
+        self.results: dict[str, DocumentResult] = {}
+        self.last_good: dict[str, DocumentResult] = {}  # the latest analysis that parsed, per document
+        self.pending: dict[str, asyncio.Task[None]] = {}
+        self.analysis_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="greenlint-analysis")
+
+    # -- capabilities of the client ----------------------------------------------------------------------------
+    @property
+    def pulls_diagnostics(self) -> bool:
+        document = self.client_capabilities.text_document
+        return document is not None and document.diagnostic is not None
+
+    @property
+    def resolves_edits(self) -> bool:
+        document = self.client_capabilities.text_document
+        action = document.code_action if document is not None else None
+        support = action.resolve_support if action is not None else None
+        return support is not None and "edit" in support.properties
+
+    @property
+    def versioned_edits(self) -> bool:
+        workspace = self.client_capabilities.workspace
+        edit = workspace.workspace_edit if workspace is not None else None
+        return bool(edit is not None and edit.document_changes)
+
+    # -- settings -------------------------------------------------------------------------------------------
+    def settings_for(self, uri: str) -> tuple[ClientSettings, Settings, tuple[str, ...]]:
+        """The editor settings of the document's folder, merged over its pyproject.toml's."""
+        client = self.client_settings
+        for folder, settings in sorted(self.folder_settings.items(), key=lambda item: -len(item[0])):
+            if uri.startswith(folder.rstrip("/") + "/"):
+                client = settings
+                break
+        path = Path(to_fs_path(uri) or ".")
+        try:
+            file_settings = self.checker.settings_for(path)
+        except ConfigError as error:
+            self.log(types.MessageType.Error, f"greenlint: {error}")
+            file_settings = Settings()
+        return client, client.over(file_settings), file_settings.ignored_for(path)
+
+    def warn(self, message: str) -> None:
+        self.log(types.MessageType.Warning, message)
+
+    def log(self, level: types.MessageType, message: str) -> None:
+        self.window_log_message(types.LogMessageParams(type=level, message=message))
+
+    async def refresh_settings(self) -> None:
+        """Ask the client for the `greenlint` section of each workspace folder (workspace/configuration)."""
+        workspace = self.client_capabilities.workspace
+        if workspace is None or not workspace.configuration:
+            return
+        folders = list(self.workspace.folders.values())
+        items = [types.ConfigurationItem(section=CONFIG_SECTION)]
+        items += [types.ConfigurationItem(scope_uri=folder.uri, section=CONFIG_SECTION) for folder in folders]
+        try:
+            values = await self.workspace_configuration_async(types.ConfigurationParams(items=items))
+        except Exception as error:  # noqa: BLE001 - a client that fails this keeps the previous settings
+            self.warn(f"greenlint: workspace/configuration failed: {error}")
+            return
+        if values and values[0] is not None:
+            self.client_settings = ClientSettings.parse(values[0], self.warn)
+        for folder, value in zip(folders, values[1:], strict=False):
+            if value is not None:
+                self.folder_settings[folder.uri] = ClientSettings.parse(value, self.warn)
+
+    def recheck_all(self) -> None:
+        self.checker = Checker(use_cache=False)
+        for uri in list(self.workspace.text_documents):
+            self.schedule(uri, delay=0.0)
+        if self.pulls_diagnostics:
+            workspace = self.client_capabilities.workspace
+            if workspace is not None and workspace.diagnostics is not None and workspace.diagnostics.refresh_support:
+                self.workspace_diagnostic_refresh(None)
+
+    # -- analysis ---------------------------------------------------------------------------------------------
+    def schedule(self, uri: str, delay: float | None = None) -> None:
+        """(Re)start the debounced analysis of a document; an older pending one is cancelled."""
+        previous = self.pending.pop(uri, None)
+        if previous is not None:
+            previous.cancel()
+        if delay is None:
+            delay = self.settings_for(uri)[0].debounce_ms / 1000
+        self.pending[uri] = asyncio.ensure_future(self._analyze_later(uri, delay))
+
+    async def _analyze_later(self, uri: str, delay: float) -> None:
+        await asyncio.sleep(delay)
+        result = await self.current(uri)
+        if result is not None and not self.pulls_diagnostics:
+            self.publish(result)
+
+    async def current(self, uri: str) -> DocumentResult | None:
+        """The analysis of the document's current version (computed off the event loop if needed)."""
+        document = self.workspace.text_documents.get(uri)
+        if document is None:
+            return None
+        version = document.version or 0
+        cached = self.results.get(uri)
+        if cached is not None and cached.version == version:
+            return cached
+        text = document.source
+        _, settings, ignores = self.settings_for(uri)
+        encoding = str(self.workspace.position_encoding or types.PositionEncodingKind.Utf16)
+        loop = asyncio.get_running_loop()
+        result = await loop.run_in_executor(
+            self.analysis_thread, analyze_document, uri, version, text, settings, encoding, ignores
+        )
+        now = self.workspace.text_documents.get(uri)
+        if now is None or (now.version or 0) != version:
+            return None  # the document changed meanwhile: never publish an older version
+        for failure in result.analysis.failures:
+            self.log(types.MessageType.Error, f"greenlint: {failure.code} failed on {uri}: {failure.error}")
+        good = self.last_good.get(uri)
+        if result.analysis.syntax_error is None:
+            self.last_good[uri] = result
+        elif good is not None:
+            result.diagnostics = carried_over(good, text)
+        self.results[uri] = result
+        return result
+
+    def publish(self, result: DocumentResult) -> None:
+        self.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=result.uri, diagnostics=result.diagnostics, version=result.version)
+        )
+
+    def forget(self, uri: str) -> None:
+        task = self.pending.pop(uri, None)
+        if task is not None:
+            task.cancel()
+        self.results.pop(uri, None)
+        self.last_good.pop(uri, None)
+        if not self.pulls_diagnostics:
+            self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+
+server = GreenlintServer()
+
+
+@server.feature(types.INITIALIZE)
+def initialize(ls: GreenlintServer, params: types.InitializeParams) -> None:
+    ls.client_settings = ClientSettings.parse(params.initialization_options, ls.warn)
+
+
+@server.feature(types.INITIALIZED)
+async def initialized(ls: GreenlintServer, params: types.InitializedParams) -> None:
+    await ls.refresh_settings()
+    workspace = ls.client_capabilities.workspace
+    watched = workspace.did_change_watched_files if workspace is not None else None
+    if watched is not None and watched.dynamic_registration:
+        watchers = [types.FileSystemWatcher(glob_pattern="**/pyproject.toml")]
+        options = types.DidChangeWatchedFilesRegistrationOptions(watchers=watchers)
+        registration = types.Registration(
+            id="greenlint-watch", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES, register_options=options
+        )
+        try:
+            await ls.client_register_capability_async(types.RegistrationParams(registrations=[registration]))
+        except Exception as error:  # noqa: BLE001 - without file watching, saving pyproject.toml still re-checks
+            ls.warn(f"greenlint: cannot watch pyproject.toml files: {error}")
+    if ls.workspace.text_documents:
+        ls.recheck_all()
+
+
+@server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+async def did_change_configuration(ls: GreenlintServer, params: types.DidChangeConfigurationParams) -> None:
+    workspace = ls.client_capabilities.workspace
+    if workspace is not None and workspace.configuration:
+        await ls.refresh_settings()
+    elif params.settings is not None:
+        ls.client_settings = ClientSettings.parse(params.settings, ls.warn)
+    ls.recheck_all()
+
+
+@server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+def did_change_watched_files(ls: GreenlintServer, params: types.DidChangeWatchedFilesParams) -> None:
+    if any(change.uri.endswith("pyproject.toml") for change in params.changes):
+        ls.recheck_all()
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+def did_open(ls: GreenlintServer, params: types.DidOpenTextDocumentParams) -> None:
+    ls.schedule(params.text_document.uri, delay=0.0)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+def did_change(ls: GreenlintServer, params: types.DidChangeTextDocumentParams) -> None:
+    uri = params.text_document.uri
+    if ls.settings_for(uri)[0].run != RUN_ON_SAVE:
+        ls.schedule(uri)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+def did_save(ls: GreenlintServer, params: types.DidSaveTextDocumentParams) -> None:
+    uri = params.text_document.uri
+    if uri.endswith("pyproject.toml"):
+        ls.recheck_all()
+    elif ls.settings_for(uri)[0].run == RUN_ON_SAVE or uri not in ls.results:
+        ls.schedule(uri, delay=0.0)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+def did_close(ls: GreenlintServer, params: types.DidCloseTextDocumentParams) -> None:
+    ls.forget(params.text_document.uri)
+
+
+@server.feature(
+    types.TEXT_DOCUMENT_DIAGNOSTIC,
+    types.DiagnosticOptions(identifier="greenlint", inter_file_dependencies=False, workspace_diagnostics=False),
+)
+async def pull_diagnostics(
+    ls: GreenlintServer, params: types.DocumentDiagnosticParams
+) -> types.DocumentDiagnosticReport:
+    result = await ls.current(params.text_document.uri)
+    if result is None:
+        return types.RelatedFullDocumentDiagnosticReport(items=[])
+    if params.previous_result_id == result.result_id:
+        return types.RelatedUnchangedDocumentDiagnosticReport(result_id=result.result_id)
+    return types.RelatedFullDocumentDiagnosticReport(items=result.diagnostics, result_id=result.result_id)
+
+
+@server.feature(
+    types.TEXT_DOCUMENT_CODE_ACTION,
+    types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, FIX_ALL], resolve_provider=True),
+)
+async def code_action(ls: GreenlintServer, params: types.CodeActionParams) -> list[types.CodeAction] | None:
+    result = await ls.current(params.text_document.uri)
+    if result is None:
+        return None
+    client = ls.settings_for(result.uri)[0]
+    actions = code_actions(result, params.context, disable_comment=client.disable_rule_comment, fix_all=client.fix_all)
+    if not ls.resolves_edits:
+        actions = [resolve(ls, action) for action in actions]
+    return actions or None
+
+
+@server.feature(types.CODE_ACTION_RESOLVE)
+def code_action_resolve(ls: GreenlintServer, action: types.CodeAction) -> types.CodeAction:
+    return resolve(ls, action)
+
+
+def resolve(ls: GreenlintServer, action: types.CodeAction) -> types.CodeAction:
+    """Fill in an action's edit from the analysis it was made from (nothing, if the document moved on)."""
+    data: Any = action.data
+    if not isinstance(data, dict):
+        return action
+    result = ls.results.get(str(data.get("uri")))
+    if result is None or result.version != data.get("version"):
+        return action
+    edits = edits_for(result, data)
+    if edits:
+        action.edit = workspace_edit(result.uri, result.version, edits, ls.versioned_edits)
+    return action
+
+
+def run(tcp: str | None = None) -> None:
+    """Serve over stdio (the default) or TCP (`HOST:PORT`, for debugging). Logs go to stderr."""
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s greenlint %(levelname)s %(message)s")
+    if tcp is None:
+        server.start_io()
+    else:
+        host, _, port = tcp.rpartition(":")
+        server.start_tcp(host or "127.0.0.1", int(port))
