@@ -34,6 +34,7 @@ class GreenlintServer(LanguageServer):
         self.results: dict[str, DocumentResult] = {}
         self.last_good: dict[str, DocumentResult] = {}  # the latest analysis that parsed, per document
         self.pending: dict[str, asyncio.Task[None]] = {}
+        self.running: dict[str, tuple[int, asyncio.Future[DocumentResult]]] = {}  # analyses under way
         self.analysis_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="greenlint-analysis")
 
     # -- capabilities of the client ----------------------------------------------------------------------------
@@ -122,7 +123,7 @@ class GreenlintServer(LanguageServer):
             self.publish(result)
 
     async def current(self, uri: str) -> DocumentResult | None:
-        """The analysis of the document's current version (computed off the event loop if needed)."""
+        """The analysis of the document's current version (computed once, off the event loop)."""
         document = self.workspace.text_documents.get(uri)
         if document is None:
             return None
@@ -130,16 +131,27 @@ class GreenlintServer(LanguageServer):
         cached = self.results.get(uri)
         if cached is not None and cached.version == version:
             return cached
-        text = document.source
-        _, settings, ignores = self.settings_for(uri)
-        encoding = str(self.workspace.position_encoding or types.PositionEncodingKind.Utf16)
-        loop = asyncio.get_running_loop()
-        result = await loop.run_in_executor(
-            self.analysis_thread, analyze_document, uri, version, text, settings, encoding, ignores
-        )
+        running = self.running.get(uri)
+        if running is None or running[0] != version:
+            running = (version, asyncio.ensure_future(self._analyze(uri, version, document.source)))
+            self.running[uri] = running
+        result = await asyncio.shield(running[1])
         now = self.workspace.text_documents.get(uri)
         if now is None or (now.version or 0) != version:
             return None  # the document changed meanwhile: never publish an older version
+        return result
+
+    async def _analyze(self, uri: str, version: int, text: str) -> DocumentResult:
+        _, settings, ignores = self.settings_for(uri)
+        encoding = str(self.workspace.position_encoding or types.PositionEncodingKind.Utf16)
+        loop = asyncio.get_running_loop()
+        try:
+            result = await loop.run_in_executor(
+                self.analysis_thread, analyze_document, uri, version, text, settings, encoding, ignores
+            )
+        finally:
+            if self.running.get(uri, (None,))[0] == version:
+                del self.running[uri]
         for failure in result.analysis.failures:
             self.log(types.MessageType.Error, f"greenlint: {failure.code} failed on {uri}: {failure.error}")
         good = self.last_good.get(uri)
@@ -147,7 +159,8 @@ class GreenlintServer(LanguageServer):
             self.last_good[uri] = result
         elif good is not None:
             result.diagnostics = carried_over(good, text)
-        self.results[uri] = result
+        if uri in self.workspace.text_documents:
+            self.results[uri] = result
         return result
 
     def publish(self, result: DocumentResult) -> None:
