@@ -61,6 +61,13 @@ class Analysis:
     def edits(self, fixes: Iterable[Fix]) -> list[Edit]:
         return text_edits(self.text, self.fixed_text(fixes))
 
+    def release(self) -> None:
+        """Free the tree and facts now (fixes can no longer be computed); findings and text stay."""
+        if self.facts is not None:
+            self.facts.release()
+        self.facts = None
+        self.module = None
+
 
 def applicable_rules(rules: Sequence[Rule], text: str) -> list[Rule]:
     """The rules whose text pre-check passes: a file without their needles cannot produce their findings."""

@@ -76,5 +76,6 @@ def fix_text(
         if original_compiles and not compiles(new_text):
             raise FixError("the fixed code does not compile; the file was left unchanged")
         text, fixed = new_text, fixed + count
+        analysis.release()
         analysis = analyze(text, rules, severity)
     return FixOutcome(text, fixed, analysis)

@@ -120,6 +120,7 @@ class Checker:
             analysis = analyze(source.text, rules, settings.severity)
             self._problems(analysis, file, result)
             result.records = finding_records(analysis, analysis.findings, self.with_edits)
+            analysis.release()
             if self.cache is not None and not result.errors:
                 self.cache.put(key, result.records)
         result.records = self._without_file_ignores(result.records, settings, file.path)
@@ -146,9 +147,11 @@ class Checker:
                 if write:
                     self._write(file, source, outcome.text, result)
                     if result.fixed_text is None:  # not written: report the file as it is
+                        analysis.release()
                         analysis = analyze(source.text, rules, settings.severity)
         self._problems(analysis, file, result)
         result.records = finding_records(analysis, analysis.findings, self.with_edits)
+        analysis.release()
         return result
 
     def _read(self, file: SourceFile, result: FileResult) -> SourceText | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -23,6 +24,36 @@ logger = logging.getLogger(__name__)
 CONFIG_SECTION = "greenlint"
 
 
+class IdleCollector:
+    """Garbage collection between bursts of edits instead of in the middle of an analysis.
+
+    Analyses free their trees by reference counting (see ModuleFacts.release); automatic collection is off
+    in the server, and a full collection runs once the document has been quiet for IDLE_SECONDS (or after
+    MAX_ANALYSES analyses without a pause).
+    """
+
+    IDLE_SECONDS = 1.0
+    MAX_ANALYSES = 100
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.timer: asyncio.TimerHandle | None = None
+
+    def analysed(self) -> None:
+        self.count += 1
+        if self.timer is not None:
+            self.timer.cancel()
+        if self.count >= self.MAX_ANALYSES:
+            self.collect()
+        else:
+            self.timer = asyncio.get_running_loop().call_later(self.IDLE_SECONDS, self.collect)
+
+    def collect(self) -> None:
+        self.count = 0
+        self.timer = None
+        gc.collect()
+
+
 class GreenlintServer(LanguageServer):
     """Keeps one analysis per open document; publishes only results for the document's current version."""
 
@@ -36,6 +67,7 @@ class GreenlintServer(LanguageServer):
         self.pending: dict[str, asyncio.Task[None]] = {}
         self.running: dict[str, tuple[int, asyncio.Future[DocumentResult]]] = {}  # analyses under way
         self.analysis_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="greenlint-analysis")
+        self.collector = IdleCollector()
 
     # -- capabilities of the client ----------------------------------------------------------------------------
     @property
@@ -154,14 +186,22 @@ class GreenlintServer(LanguageServer):
                 del self.running[uri]
         for failure in result.analysis.failures:
             self.log(types.MessageType.Error, f"greenlint: {failure.code} failed on {uri}: {failure.error}")
-        good = self.last_good.get(uri)
+        previous, good = self.results.get(uri), self.last_good.get(uri)
         if result.analysis.syntax_error is None:
             self.last_good[uri] = result
         elif good is not None:
             result.diagnostics = carried_over(good, text)
         if uri in self.workspace.text_documents:
             self.results[uri] = result
+        self.retire(previous)
+        self.retire(good)
+        self.collector.analysed()
         return result
+
+    def retire(self, result: DocumentResult | None) -> None:
+        """Free a result's tree as soon as neither the current nor the last good result is it."""
+        if result is not None and result not in (self.results.get(result.uri), self.last_good.get(result.uri)):
+            result.analysis.release()
 
     def publish(self, result: DocumentResult) -> None:
         self.text_document_publish_diagnostics(
@@ -172,8 +212,8 @@ class GreenlintServer(LanguageServer):
         task = self.pending.pop(uri, None)
         if task is not None:
             task.cancel()
-        self.results.pop(uri, None)
-        self.last_good.pop(uri, None)
+        self.retire(self.results.pop(uri, None))
+        self.retire(self.last_good.pop(uri, None))
         if not self.pulls_diagnostics:
             self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
@@ -299,6 +339,8 @@ def resolve(ls: GreenlintServer, action: types.CodeAction) -> types.CodeAction:
 def run(tcp: str | None = None) -> None:
     """Serve over stdio (the default) or TCP (`HOST:PORT`, for debugging). Logs go to stderr."""
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s greenlint %(levelname)s %(message)s")
+    gc.freeze()  # what is loaded at start-up is never garbage
+    gc.disable()  # collections run when the editor is idle (IdleCollector)
     if tcp is None:
         server.start_io()
     else:

@@ -165,6 +165,22 @@ class ModuleFacts:
             self._calls = [site for scope in self.scopes() for site in scope.calls]
         return self._calls
 
+    def release(self) -> None:
+        """Break the cycles between scopes, bindings and call sites, so reference counting frees them at once.
+
+        Without this, every discarded analysis waits for a full garbage collection, which in a long-running
+        server walks every live tree and stalls the analysis it interrupts.
+        """
+        for scope in self.scopes():
+            scope.parent = None
+            scope.children = []
+            scope.bindings = {}
+            scope.calls = []
+            scope.redirects = {}
+        self.functions = []
+        self._calls = None
+        self._parents = None
+
     def scopes(self) -> list[Scope]:
         found: list[Scope] = []
         stack = [self.root]
