@@ -1,43 +1,12 @@
-"""Shared test helpers."""
+"""Fixtures shared by every test suite."""
 
 from __future__ import annotations
 
-import re
-import textwrap
 from pathlib import Path
 
 import pytest
 
-from greenlint.core.analysis import Analysis, analyze
-from greenlint.rules.registry import ALL_RULES
-
-REPOSITORY = Path(__file__).resolve().parents[1]
-SHARED_CASES = REPOSITORY.parent / "shared" / "cases"
-MARKER = re.compile(r"#\s*expect:\s*([A-Z]+[0-9]+(?:\s*,\s*[A-Z]+[0-9]+)*)")
-
-
-def source(code: str) -> str:
-    return textwrap.dedent(code).lstrip("\n")
-
-
-def check(code: str) -> Analysis:
-    """Analyse dedented code with every rule."""
-    return analyze(source(code), ALL_RULES)
-
-
-def codes(code: str) -> list[tuple[int, str]]:
-    """(line, code) of every finding of dedented code."""
-    return [(finding.start.line, finding.code) for finding in check(code).findings]
-
-
-def expected_markers(text: str) -> list[tuple[int, str]]:
-    """(line, code) of every `# expect: CODE` marker, sorted like findings."""
-    found = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        match = MARKER.search(line)
-        if match:
-            found.extend((number, item.strip()) for item in match.group(1).split(","))
-    return sorted(found)
+from casetools import SHARED_CASES
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import expected_markers
+from casetools import expected_markers
 from greenlint.core.analysis import analyze
 from greenlint.core.autofix import compiles, fix_text
 from greenlint.rules.registry import ALL_RULES

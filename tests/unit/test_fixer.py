@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import source
+from casetools import source
 from greenlint.core.finding import Edit
 from greenlint.core.fixer import FixBuilder, apply_edits, text_edits
 from greenlint.semantics.walker import gather_facts

@@ -8,7 +8,7 @@ import libcst as cst
 import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from conftest import REPOSITORY, SHARED_CASES, check, source
+from casetools import REPOSITORY, SHARED_CASES, check, source
 from greenlint.core import positions
 from greenlint.core.positions import node_offsets, trimmed
 from greenlint.core.source import LineIndex

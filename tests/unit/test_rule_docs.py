@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import REPOSITORY
+from casetools import REPOSITORY
 from greenlint.cli.main import main
 from greenlint.rules import docs
 from greenlint.rules.base import Rule

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import expected_markers
+from casetools import expected_markers
 from greenlint.core.analysis import analyze
 from greenlint.core.autofix import compiles, fix_text
 from greenlint.core.fixer import apply_edits

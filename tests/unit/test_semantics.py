@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 import pytest
 
-from conftest import codes, source
+from casetools import codes, source
 from greenlint.semantics.facts import Scope, ScopeKind
 from greenlint.semantics.infer import Semantics
 from greenlint.semantics.values import Kind, Value

@@ -66,6 +66,7 @@ class GreenlintServer(LanguageServer):
         self.last_good: dict[str, DocumentResult] = {}  # the latest analysis that parsed, per document
         self.pending: dict[str, asyncio.Task[None]] = {}
         self.running: dict[str, tuple[int, asyncio.Future[DocumentResult]]] = {}  # analyses under way
+        self.generation = 0  # bumped when settings change: older analyses are not kept
         self.analysis_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="greenlint-analysis")
         self.collector = IdleCollector()
 
@@ -130,7 +131,12 @@ class GreenlintServer(LanguageServer):
                 self.folder_settings[folder.uri] = ClientSettings.parse(value, self.warn)
 
     def recheck_all(self) -> None:
+        """Settings or a pyproject.toml changed: analyse every open document again, from scratch."""
         self.checker = Checker(use_cache=False)
+        self.generation += 1
+        self.running.clear()  # an analysis under way used the old settings: its result is not reused
+        for uri in list(self.results):
+            self.retire(self.results.pop(uri))
         for uri in list(self.workspace.text_documents):
             self.schedule(uri, delay=0.0)
         if self.pulls_diagnostics:
@@ -163,27 +169,35 @@ class GreenlintServer(LanguageServer):
         cached = self.results.get(uri)
         if cached is not None and cached.version == version:
             return cached
+        generation = self.generation
         running = self.running.get(uri)
         if running is None or running[0] != version:
-            running = (version, asyncio.ensure_future(self._analyze(uri, version, document.source)))
+            future = asyncio.ensure_future(self._analyze(uri, version, document.source, generation))
+            running = (version, future)
             self.running[uri] = running
+            future.add_done_callback(lambda done: self._finished(uri, done))
         result = await asyncio.shield(running[1])
+        if generation != self.generation:
+            return await self.current(uri)  # the settings changed while it ran: analyse again
         now = self.workspace.text_documents.get(uri)
         if now is None or (now.version or 0) != version:
             return None  # the document changed meanwhile: never publish an older version
         return result
 
-    async def _analyze(self, uri: str, version: int, text: str) -> DocumentResult:
+    def _finished(self, uri: str, future: asyncio.Future[DocumentResult]) -> None:
+        running = self.running.get(uri)
+        if running is not None and running[1] is future:
+            del self.running[uri]
+
+    async def _analyze(self, uri: str, version: int, text: str, generation: int) -> DocumentResult:
         _, settings, ignores = self.settings_for(uri)
         encoding = str(self.workspace.position_encoding or types.PositionEncodingKind.Utf16)
         loop = asyncio.get_running_loop()
-        try:
-            result = await loop.run_in_executor(
-                self.analysis_thread, analyze_document, uri, version, text, settings, encoding, ignores
-            )
-        finally:
-            if self.running.get(uri, (None,))[0] == version:
-                del self.running[uri]
+        result = await loop.run_in_executor(
+            self.analysis_thread, analyze_document, uri, version, text, settings, encoding, ignores
+        )
+        if generation != self.generation:
+            return result  # made with settings that changed meanwhile: used by no one, kept by no one
         for failure in result.analysis.failures:
             self.log(types.MessageType.Error, f"greenlint: {failure.code} failed on {uri}: {failure.error}")
         previous, good = self.results.get(uri), self.last_good.get(uri)
