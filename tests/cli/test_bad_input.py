@@ -6,6 +6,7 @@ import codecs
 from pathlib import Path
 
 import pytest
+
 from clitools import UNAWAITED, found, run, run_process, write
 
 

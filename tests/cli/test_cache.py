@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from clitools import CLEAN, UNAWAITED, example, run, write
 
 import greenlint.core.checker
+from clitools import CLEAN, UNAWAITED, example, run, write
 from greenlint.core.cache import CACHE_DIRECTORY
 
 

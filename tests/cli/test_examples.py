@@ -8,8 +8,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from clitools import SHOP, found, run, run_process
 from sarif_pydantic import Sarif
+
+from clitools import SHOP, found, run, run_process
 
 MARKER = re.compile(r"#\s*expect:\s*([A-Z]+[0-9]+(?:\s*,\s*[A-Z]+[0-9]+)*)")
 SHARED_CASES = Path(__file__).resolve().parents[3] / "shared" / "cases"

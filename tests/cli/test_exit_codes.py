@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from clitools import CLEAN, UNAWAITED, run, run_process, write
 
 

@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sarif_pydantic import Sarif
+
 from clitools import (
     CLEAN,
     UNAWAITED,
@@ -21,8 +23,6 @@ from clitools import (
     run,
     write,
 )
-from sarif_pydantic import Sarif
-
 from greenlint.core.autofix import compiles
 from greenlint.rules.registry import ALL_RULES
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from clitools import run, run_process
 
+from clitools import run, run_process
 from greenlint.rules.base import Rule
 from greenlint.rules.registry import ALL_RULES
 
