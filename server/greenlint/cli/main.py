@@ -71,8 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if arguments.command == "server":
         from greenlint.lsp.server import run  # imported here: pygls is only needed by the server
 
-        run(arguments.tcp)
-        return EXIT_CLEAN
+        return run(arguments.tcp)
     if arguments.command == "rules":
         width = max(len(rule.name) for rule in ALL_RULES)
         for rule in ALL_RULES:

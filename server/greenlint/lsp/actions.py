@@ -42,12 +42,10 @@ def code_actions(
     only = [str(kind) for kind in context.only] if context.only is not None else None
     if wanted(types.CodeActionKind.QuickFix, only):
         for item in context.diagnostics:
-            if item.source != SOURCE or not isinstance(item.data, dict) or item.data.get("version") != result.version:
-                continue
-            code = str(item.code)
-            finding = result.finding_at(int(item.data["start"]), code)
+            finding = result.finding_for(item) if item.source in (SOURCE, None) else None
             if finding is None:
                 continue
+            code = finding.code
             data = {"uri": result.uri, "version": result.version, "start": finding.start_offset, "code": code}
             if finding.fix is not None:
                 actions.append(

@@ -33,10 +33,22 @@ class DocumentResult:
     @property
     def result_id(self) -> str:
         """Identifies the diagnostics' content, for pull diagnostics' unchanged reports."""
-        digest = hashlib.sha256()
+        digest = hashlib.sha256(str(self.version).encode())  # diagnostics' data names the version
         for item in self.diagnostics:
             digest.update(f"{item.code}:{item.range}:{item.message}:{item.severity}".encode())
         return digest.hexdigest()[:16]
+
+    def finding_for(self, item: types.Diagnostic) -> Finding | None:
+        """The finding behind a diagnostic the client sends back: by its data, else by code and range."""
+        data = item.data
+        if isinstance(data, dict) and data.get("version") == self.version and isinstance(data.get("start"), int):
+            return self.finding_at(data["start"], str(item.code))
+        if data is not None:
+            return None
+        for finding, published in zip(self.findings, self.diagnostics, strict=False):
+            if published.code == item.code and published.range == item.range:
+                return finding
+        return None
 
     def finding_at(self, start: int, code: str) -> Finding | None:
         for finding in self.findings:

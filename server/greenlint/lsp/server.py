@@ -8,10 +8,12 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
+from pygls.workspace import TextDocument
 
 from greenlint import __version__
 from greenlint.core.checker import Checker
@@ -19,6 +21,7 @@ from greenlint.core.config import ConfigError, Settings
 from greenlint.lsp.actions import FIX_ALL, code_actions, edits_for, workspace_edit
 from greenlint.lsp.documents import DocumentResult, analyze_document, carried_over
 from greenlint.lsp.settings import RUN_ON_SAVE, ClientSettings
+from greenlint.lsp.workspace import LspWorkspace
 
 logger = logging.getLogger(__name__)
 CONFIG_SECTION = "greenlint"
@@ -67,6 +70,8 @@ class GreenlintServer(LanguageServer):
         self.pending: dict[str, asyncio.Task[None]] = {}
         self.running: dict[str, tuple[int, asyncio.Future[DocumentResult]]] = {}  # analyses under way
         self.generation = 0  # bumped when settings change: older analyses are not kept
+        self.epochs: dict[str, int] = {}  # bumped when a document is opened again
+        self.config_errors: set[str] = set()  # each broken configuration is reported once
         self.analysis_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="greenlint-analysis")
         self.collector = IdleCollector()
 
@@ -89,6 +94,15 @@ class GreenlintServer(LanguageServer):
         edit = workspace.workspace_edit if workspace is not None else None
         return bool(edit is not None and edit.document_changes)
 
+    def document(self, uri: str) -> TextDocument | None:
+        """The open document for a URI as the client spells it (pygls keys documents by the unquoted URI)."""
+        document: TextDocument | None = self.workspace.text_documents.get(unquote(uri))
+        return document
+
+    def token(self, uri: str) -> tuple[int, int]:
+        """Changes when the settings change or the document is reopened: older analyses are then discarded."""
+        return self.generation, self.epochs.get(uri, 0)
+
     # -- settings -------------------------------------------------------------------------------------------
     def settings_for(self, uri: str) -> tuple[ClientSettings, Settings, tuple[str, ...]]:
         """The editor settings of the document's folder, merged over its pyproject.toml's."""
@@ -101,7 +115,9 @@ class GreenlintServer(LanguageServer):
         try:
             file_settings = self.checker.settings_for(path)
         except ConfigError as error:
-            self.log(types.MessageType.Error, f"greenlint: {error}")
+            if str(error) not in self.config_errors:
+                self.config_errors.add(str(error))
+                self.log(types.MessageType.Error, f"greenlint: {error} (using the defaults)")
             file_settings = Settings()
         return client, client.over(file_settings), file_settings.ignored_for(path)
 
@@ -133,12 +149,13 @@ class GreenlintServer(LanguageServer):
     def recheck_all(self) -> None:
         """Settings or a pyproject.toml changed: analyse every open document again, from scratch."""
         self.checker = Checker(use_cache=False)
+        self.config_errors.clear()
         self.generation += 1
         self.running.clear()  # an analysis under way used the old settings: its result is not reused
         for uri in list(self.results):
             self.retire(self.results.pop(uri))
-        for uri in list(self.workspace.text_documents):
-            self.schedule(uri, delay=0.0)
+        for document in list(self.workspace.text_documents.values()):
+            self.schedule(document.uri, delay=0.0)
         if self.pulls_diagnostics:
             workspace = self.client_capabilities.workspace
             if workspace is not None and workspace.diagnostics is not None and workspace.diagnostics.refresh_support:
@@ -160,44 +177,48 @@ class GreenlintServer(LanguageServer):
         if result is not None and not self.pulls_diagnostics:
             self.publish(result)
 
-    async def current(self, uri: str) -> DocumentResult | None:
-        """The analysis of the document's current version (computed once, off the event loop)."""
-        document = self.workspace.text_documents.get(uri)
-        if document is None:
-            return None
-        version = document.version or 0
-        cached = self.results.get(uri)
-        if cached is not None and cached.version == version:
-            return cached
-        generation = self.generation
-        running = self.running.get(uri)
-        if running is None or running[0] != version:
-            future = asyncio.ensure_future(self._analyze(uri, version, document.source, generation))
-            running = (version, future)
-            self.running[uri] = running
-            future.add_done_callback(lambda done: self._finished(uri, done))
-        result = await asyncio.shield(running[1])
-        if generation != self.generation:
-            return await self.current(uri)  # the settings changed while it ran: analyse again
-        now = self.workspace.text_documents.get(uri)
-        if now is None or (now.version or 0) != version:
-            return None  # the document changed meanwhile: never publish an older version
-        return result
+    async def current(self, uri: str, follow: bool = False) -> DocumentResult | None:
+        """The analysis of the document's current version (computed once, off the event loop).
+
+        None when the document changed while it ran (a newer analysis is scheduled), unless `follow`: then the
+        analysis of the newest version, for requests that must be answered.
+        """
+        while True:
+            document = self.document(uri)
+            if document is None:
+                return None
+            version = document.version or 0
+            cached = self.results.get(uri)
+            if cached is not None and cached.version == version:
+                return cached
+            token = self.token(uri)
+            running = self.running.get(uri)
+            if running is None or running[0] != version:
+                future = asyncio.ensure_future(self._analyze(uri, version, document.source, token))
+                running = (version, future)
+                self.running[uri] = running
+                future.add_done_callback(lambda done: self._finished(uri, done))
+            result = await asyncio.shield(running[1])
+            now = self.document(uri)
+            if token == self.token(uri) and now is not None and (now.version or 0) == version:
+                return result
+            if not follow and token == self.token(uri):
+                return None  # the document changed meanwhile: never publish an older version
 
     def _finished(self, uri: str, future: asyncio.Future[DocumentResult]) -> None:
         running = self.running.get(uri)
         if running is not None and running[1] is future:
             del self.running[uri]
 
-    async def _analyze(self, uri: str, version: int, text: str, generation: int) -> DocumentResult:
+    async def _analyze(self, uri: str, version: int, text: str, token: tuple[int, int]) -> DocumentResult:
         _, settings, ignores = self.settings_for(uri)
         encoding = str(self.workspace.position_encoding or types.PositionEncodingKind.Utf16)
         loop = asyncio.get_running_loop()
         result = await loop.run_in_executor(
             self.analysis_thread, analyze_document, uri, version, text, settings, encoding, ignores
         )
-        if generation != self.generation:
-            return result  # made with settings that changed meanwhile: used by no one, kept by no one
+        if token != self.token(uri):
+            return result  # settings changed or the document was reopened meanwhile: kept by no one
         for failure in result.analysis.failures:
             self.log(types.MessageType.Error, f"greenlint: {failure.code} failed on {uri}: {failure.error}")
         previous, good = self.results.get(uri), self.last_good.get(uri)
@@ -205,7 +226,7 @@ class GreenlintServer(LanguageServer):
             self.last_good[uri] = result
         elif good is not None:
             result.diagnostics = carried_over(good, text)
-        if uri in self.workspace.text_documents:
+        if self.document(uri) is not None:
             self.results[uri] = result
         self.retire(previous)
         self.retire(good)
@@ -226,6 +247,8 @@ class GreenlintServer(LanguageServer):
         task = self.pending.pop(uri, None)
         if task is not None:
             task.cancel()
+        self.running.pop(uri, None)
+        self.epochs[uri] = self.epochs.get(uri, 0) + 1
         self.retire(self.results.pop(uri, None))
         self.retire(self.last_good.pop(uri, None))
         if not self.pulls_diagnostics:
@@ -237,6 +260,7 @@ server = GreenlintServer()
 
 @server.feature(types.INITIALIZE)
 def initialize(ls: GreenlintServer, params: types.InitializeParams) -> None:
+    ls.workspace.__class__ = LspWorkspace  # lines broken only at \n, \r\n and \r (see lsp/workspace.py)
     ls.client_settings = ClientSettings.parse(params.initialization_options, ls.warn)
 
 
@@ -277,7 +301,11 @@ def did_change_watched_files(ls: GreenlintServer, params: types.DidChangeWatched
 
 @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
 def did_open(ls: GreenlintServer, params: types.DidOpenTextDocumentParams) -> None:
-    ls.schedule(params.text_document.uri, delay=0.0)
+    uri = params.text_document.uri
+    ls.epochs[uri] = ls.epochs.get(uri, 0) + 1
+    ls.running.pop(uri, None)
+    ls.retire(ls.results.pop(uri, None))
+    ls.schedule(uri, delay=0.0)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
@@ -308,7 +336,9 @@ def did_close(ls: GreenlintServer, params: types.DidCloseTextDocumentParams) -> 
 async def pull_diagnostics(
     ls: GreenlintServer, params: types.DocumentDiagnosticParams
 ) -> types.DocumentDiagnosticReport:
-    result = await ls.current(params.text_document.uri)
+    uri = params.text_document.uri
+    on_save = ls.settings_for(uri)[0].run == RUN_ON_SAVE
+    result = ls.results.get(uri) if on_save and uri in ls.results else await ls.current(uri, follow=True)
     if result is None:
         return types.RelatedFullDocumentDiagnosticReport(items=[])
     if params.previous_result_id == result.result_id:
@@ -321,7 +351,7 @@ async def pull_diagnostics(
     types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, FIX_ALL], resolve_provider=True),
 )
 async def code_action(ls: GreenlintServer, params: types.CodeActionParams) -> list[types.CodeAction] | None:
-    result = await ls.current(params.text_document.uri)
+    result = await ls.current(params.text_document.uri, follow=True)
     if result is None:
         return None
     client = ls.settings_for(result.uri)[0]
@@ -350,8 +380,11 @@ def resolve(ls: GreenlintServer, action: types.CodeAction) -> types.CodeAction:
     return action
 
 
-def run(tcp: str | None = None) -> None:
-    """Serve over stdio (the default) or TCP (`HOST:PORT`, for debugging). Logs go to stderr."""
+def run(tcp: str | None = None) -> int:
+    """Serve over stdio (the default) or TCP (`HOST:PORT`, for debugging); logs go to stderr.
+
+    Returns 0 after `shutdown` then `exit`, 1 when the client exits without shutting down (as LSP says).
+    """
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s greenlint %(levelname)s %(message)s")
     gc.freeze()  # what is loaded at start-up is never garbage
     gc.disable()  # collections run when the editor is idle (IdleCollector)
@@ -360,3 +393,4 @@ def run(tcp: str | None = None) -> None:
     else:
         host, _, port = tcp.rpartition(":")
         server.start_tcp(host or "127.0.0.1", int(port))
+    return 0 if server.protocol._shutdown else 1
