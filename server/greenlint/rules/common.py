@@ -31,6 +31,12 @@ def function_name(scope: Scope) -> str:
     return node.name.value if isinstance(node, cst.FunctionDef) else "<lambda>"
 
 
+def name_node(scope: Scope) -> cst.CSTNode:
+    """The node to point at for a function: its name (not the whole definition)."""
+    node = scope.node
+    return node.name if isinstance(node, cst.FunctionDef) else node
+
+
 def awaited(node: cst.CSTNode, parenthesize: bool) -> cst.Await:
     """`await node`, in parentheses when it is the receiver of an attribute, item or call."""
     assert isinstance(node, cst.BaseExpression)

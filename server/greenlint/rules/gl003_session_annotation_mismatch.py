@@ -9,7 +9,7 @@ import libcst as cst
 from greenlint.core.finding import Applicability, Fix, Related, Report, Severity
 from greenlint.core.fixer import FixBuilder
 from greenlint.rules.base import Rule, RuleContext, invalid, valid
-from greenlint.rules.common import function_name, snippet
+from greenlint.rules.common import function_name, name_node, snippet
 from greenlint.semantics.facts import Binding, BindingKind, Scope
 from greenlint.semantics.infer import Semantics
 from greenlint.semantics.names import ANNOTATED, CANONICAL_SESSION_CLASS, OPTIONAL, SESSION_CLASSES
@@ -172,7 +172,7 @@ import. Safe: annotations do not change what FastAPI injects.
         fix = Fix(f"Annotate `{name}` as `{class_name}`", Applicability.SAFE, build, key=("annotate", id(type_node)))
         annotation = binding.annotation
         assert annotation is not None
-        related = [Related(f"`{provider}` provides the session", dependency.node)] if declared else []
+        related = [Related(f"`{provider}` provides the session", name_node(dependency))]
         return self.report(annotation, message, fix=fix, related=related)
 
 

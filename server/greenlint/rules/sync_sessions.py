@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from greenlint.rules.base import RuleContext
-from greenlint.rules.common import function_name
+from greenlint.rules.common import function_name, name_node
 from greenlint.semantics.facts import BindingKind, CallSite, Scope, ScopeKind
 from greenlint.semantics.values import Kind, Value
 
@@ -95,4 +95,4 @@ def sync_uses_in_async_code(context: RuleContext) -> Iterator[SyncUse]:
         if scope.yields or scope.returns:
             provided = semantics.provided_value(scope)
             if provided is not None and provided.kind in SYNC_KINDS:
-                yield SyncUse(provided, scope.node, scope, None)
+                yield SyncUse(provided, name_node(scope), scope, None)
