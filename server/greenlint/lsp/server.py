@@ -19,42 +19,12 @@ from greenlint import __version__
 from greenlint.core.checker import Checker
 from greenlint.core.config import ConfigError, Settings
 from greenlint.lsp.actions import FIX_ALL, code_actions, edits_for, workspace_edit
+from greenlint.lsp.collector import IdleCollector
 from greenlint.lsp.documents import DocumentResult, analyze_document, carried_over
 from greenlint.lsp.settings import RUN_ON_SAVE, ClientSettings
 from greenlint.lsp.workspace import LspWorkspace
 
-logger = logging.getLogger(__name__)
 CONFIG_SECTION = "greenlint"
-
-
-class IdleCollector:
-    """Garbage collection between bursts of edits instead of in the middle of an analysis.
-
-    Analyses free their trees by reference counting (see ModuleFacts.release); automatic collection is off
-    in the server, and a full collection runs once the document has been quiet for IDLE_SECONDS (or after
-    MAX_ANALYSES analyses without a pause).
-    """
-
-    IDLE_SECONDS = 1.0
-    MAX_ANALYSES = 100
-
-    def __init__(self) -> None:
-        self.count = 0
-        self.timer: asyncio.TimerHandle | None = None
-
-    def analysed(self) -> None:
-        self.count += 1
-        if self.timer is not None:
-            self.timer.cancel()
-        if self.count >= self.MAX_ANALYSES:
-            self.collect()
-        else:
-            self.timer = asyncio.get_running_loop().call_later(self.IDLE_SECONDS, self.collect)
-
-    def collect(self) -> None:
-        self.count = 0
-        self.timer = None
-        gc.collect()
 
 
 class GreenlintServer(LanguageServer):
