@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -141,6 +142,11 @@ class GreenlintServer(LanguageServer):
             delay = self.settings_for(uri)[0].debounce_ms / 1000
         self.pending[uri] = asyncio.ensure_future(self._analyze_later(uri, delay))
 
+    def is_python(self, uri: str) -> bool:
+        """Python documents are analysed; others the client sends (pyproject.toml ...) are not, for now."""
+        document = self.document(uri)
+        return document is not None and (document.language_id == "python" or unquote(uri).endswith((".py", ".pyw")))
+
     async def _analyze_later(self, uri: str, delay: float) -> None:
         await asyncio.sleep(delay)
         result = await self.current(uri)
@@ -155,7 +161,7 @@ class GreenlintServer(LanguageServer):
         """
         while True:
             document = self.document(uri)
-            if document is None:
+            if document is None or not self.is_python(uri):
                 return None
             version = document.version or 0
             cached = self.results.get(uri)
@@ -355,7 +361,10 @@ def run(tcp: str | None = None) -> int:
 
     Returns 0 after `shutdown` then `exit`, 1 when the client exits without shutting down (as LSP says).
     """
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s greenlint %(levelname)s %(message)s")
+    level = os.environ.get("GREENLINT_LOG_LEVEL", "warning").upper()
+    logging.basicConfig(
+        level=getattr(logging, level, logging.WARNING), format="%(asctime)s greenlint %(levelname)s %(message)s"
+    )
     gc.freeze()  # what is loaded at start-up is never garbage
     gc.disable()  # collections run when the editor is idle (IdleCollector)
     if tcp is None:
