@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from greenlint.core.checker import Checker, Record
+from greenlint.core.checker import Checker, Record, with_path
 from greenlint.core.files import discover
 
 
@@ -16,5 +16,5 @@ def check_paths(paths: Sequence[str | Path], *, use_cache: bool = False) -> list
     records: list[Record] = []
     for file in discover([str(path) for path in paths], checker.is_excluded, errors.append):
         result = checker.check(file)
-        records.extend({"path": file.display, **record} for record in result.records)
+        records.extend(with_path(record, file.display) for record in result.records)
     return records

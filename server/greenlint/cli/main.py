@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import re
 import sys
 from collections.abc import Sequence
 
 from greenlint import __version__
 from greenlint.cli.formats import FORMATS, render
-from greenlint.core.checker import Checker, FileResult, Record
+from greenlint.core.checker import Checker, FileResult, Record, with_path
 from greenlint.core.config import ConfigError, check_selector
 from greenlint.core.files import discover
+from greenlint.core.source import split_lines
 from greenlint.rules import docs
 from greenlint.rules.registry import ALL_RULES, known_codes, rule_for
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
 
 def _selectors(value: str) -> list[str]:
@@ -101,15 +100,10 @@ def run_check(arguments: argparse.Namespace) -> int:
                 result = checker.check(file)
             results.append(result)
             errors.extend(result.errors)
-            records.extend({"path": file.display, **record} for record in result.records)
+            records.extend(with_path(record, file.display) for record in result.records)
     except ConfigError as error:
         print(f"greenlint: error: {error}", file=sys.stderr)
         return EXIT_ERROR
-    for record in records:
-        fix = record["fix"]
-        if fix is not None and "edits" in fix:
-            for edit in fix["edits"]:
-                edit.setdefault("path", record["path"])
     for message in errors:
         print(f"greenlint: {message}", file=sys.stderr)
     if arguments.diff:
@@ -120,29 +114,15 @@ def run_check(arguments: argparse.Namespace) -> int:
         return EXIT_FINDINGS if changed else EXIT_CLEAN
     fixed = sum(result.fixed for result in results)
     records.sort(key=lambda record: (record["path"], record["line"], record["column"], record["code"]))
-    sys.stdout.write(render(_ordered(records), arguments.format, fixed, arguments.fix, complete=not errors))
+    sys.stdout.write(render(records, arguments.format, fixed, arguments.fix, complete=not errors))
     if not results and errors:
         return EXIT_ERROR
     return EXIT_FINDINGS if records or errors else EXIT_CLEAN
 
 
-def _lines(text: str) -> list[str]:
-    """Lines with their endings, broken only where Python breaks them (not at form feeds or U+2028)."""
-    return _LINE.findall(text)
-
-
 def unified_diff(before: str, after: str, path: str) -> str:
     """A unified diff that `git apply` accepts, with the "No newline at end of file" markers."""
     output = []
-    for line in difflib.unified_diff(_lines(before), _lines(after), f"a/{path}", f"b/{path}"):
+    for line in difflib.unified_diff(split_lines(before), split_lines(after), f"a/{path}", f"b/{path}"):
         output.append(line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n")
     return "".join(output)
-
-
-def _ordered(records: list[Record]) -> list[Record]:
-    """Edits carry their path first, like the findings they belong to."""
-    for record in records:
-        fix = record["fix"]
-        if fix is not None and "edits" in fix:
-            fix["edits"] = [{"path": edit["path"], **edit} for edit in fix["edits"]]
-    return records

@@ -12,7 +12,7 @@ from typing import Any
 from greenlint.core.analysis import Analysis, analyze
 from greenlint.core.autofix import FixError, fix_text
 from greenlint.core.cache import FindingCache
-from greenlint.core.config import ConfigError, Settings, find_config, load_settings, matches
+from greenlint.core.config import Settings, find_config, load_settings, matches
 from greenlint.core.files import SourceFile
 from greenlint.core.finding import Finding
 from greenlint.core.source import LineIndex, SourceDecodeError, SourceText
@@ -67,6 +67,14 @@ def finding_records(analysis: Analysis, findings: Sequence[Finding], with_edits:
             }
         )
     return records
+
+
+def with_path(record: Record, path: str) -> Record:
+    """A record (and its fix's edits) with the file's path first, as the JSON output shows it."""
+    fix = record["fix"]
+    if fix is not None and "edits" in fix:
+        fix = {**fix, "edits": [{"path": path, **edit} for edit in fix["edits"]]}
+    return {"path": path, **record, "fix": fix}
 
 
 class Checker:
@@ -205,6 +213,3 @@ class Checker:
             result.errors.append(f"{file.display}: cannot write the fixed file: {error.strerror or error}")
             result.original = result.fixed_text = None
             result.fixed = 0
-
-
-__all__ = ["Checker", "ConfigError", "FileResult", "Record", "finding_records"]

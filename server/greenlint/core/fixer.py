@@ -10,6 +10,7 @@ from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor, ImportItem
 
 from greenlint.core.finding import Edit
+from greenlint.core.source import split_lines
 from greenlint.semantics.facts import BindingKind, ModuleFacts
 
 Rewrite = Callable[[cst.CSTNode], cst.CSTNode]
@@ -101,8 +102,8 @@ def text_edits(old: str, new: str) -> list[Edit]:
     """The minimal-ish edits that turn `old` into `new`: changed line blocks, narrowed to changed characters."""
     if old == new:
         return []
-    old_lines = old.splitlines(keepends=True)
-    new_lines = new.splitlines(keepends=True)
+    old_lines = split_lines(old)
+    new_lines = split_lines(new)
     head = 0
     while head < min(len(old_lines), len(new_lines)) and old_lines[head] == new_lines[head]:
         head += 1

@@ -10,6 +10,12 @@ import tokenize
 from dataclasses import dataclass, field
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines with their endings, broken only where Python and LSP break them (not at form feeds or U+2028)."""
+    return _LINE.findall(text)
 
 
 class SourceDecodeError(ValueError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from lsprotocol import types
+from pygls.workspace.position_codec import PositionCodec
 
 from greenlint.core.finding import Edit, Finding, Severity
 from greenlint.core.source import LineIndex, Position
@@ -16,25 +17,16 @@ SEVERITIES = {
 SOURCE = "greenlint"
 
 
-def code_units(text: str, encoding: str) -> int:
-    """How many code units of `encoding` the text takes."""
-    if encoding == types.PositionEncodingKind.Utf8:
-        return len(text.encode("utf-8", "surrogatepass"))
-    if encoding == types.PositionEncodingKind.Utf32:
-        return len(text)
-    return len(text.encode("utf-16-le", "surrogatepass")) // 2
-
-
 class PositionMap:
     """Maps code-point positions and offsets of one text to LSP positions in one encoding."""
 
     def __init__(self, text: str, encoding: str) -> None:
         self.lines = LineIndex(text)
-        self.encoding = encoding
+        self.codec = PositionCodec(encoding)
 
     def position(self, position: Position) -> types.Position:
         prefix = self.lines.line_text(position.line)[: position.column - 1]
-        return types.Position(position.line - 1, code_units(prefix, self.encoding))
+        return types.Position(position.line - 1, self.codec.client_num_units(prefix))
 
     def range(self, start: Position, end: Position) -> types.Range:
         return types.Range(self.position(start), self.position(end))

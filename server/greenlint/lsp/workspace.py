@@ -6,18 +6,17 @@ so incremental edits below such a character would land on the wrong line.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from pygls.workspace import TextDocument, Workspace
 
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+from greenlint.core.source import split_lines
 
 
 class LspTextDocument(TextDocument):
     @property
     def lines(self) -> Sequence[str]:
-        return tuple(_LINE.findall(self.source))
+        return tuple(split_lines(self.source))
 
 
 class LspWorkspace(Workspace):

@@ -58,6 +58,7 @@ COROUTINE_METHODS: dict[Kind, frozenset[str]] = {
     ),
     Kind.ASYNC_ENGINE: frozenset({"dispose"}),
 }
+_ANY_COROUTINE_METHOD = frozenset().union(*COROUTINE_METHODS.values())
 _ASYNC_RESULTS = frozenset({"stream", "stream_scalars"})  # their results have coroutine methods of their own
 _CONSEQUENCES = {
     "commit": "the transaction is never committed and its changes are silently lost (only a RuntimeWarning is logged)",
@@ -272,7 +273,7 @@ Safe. Offered only inside `async def` (in a plain `def`, make the function async
         for site in context.facts.all_calls():
             if site.receiver is None or site.use is Use.AWAITED:
                 continue
-            if not any(site.name in methods for methods in COROUTINE_METHODS.values()):
+            if site.name not in _ANY_COROUTINE_METHOD:
                 continue
             value = semantics.value_of(site.receiver, site.scope)
             if value is None or value.is_class or site.name not in COROUTINE_METHODS.get(value.kind, ()):

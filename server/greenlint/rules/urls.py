@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import libcst as cst
-
 from greenlint.core.fixer import FixBuilder
 from greenlint.rules.base import RuleContext
 from greenlint.rules.common import with_scheme
@@ -45,7 +43,3 @@ def url_is_shared(context: RuleContext, url: UrlRef) -> bool:
         return False
     code = context.facts.module.code
     return code.count(url.via) > 2
-
-
-def string_node(node: cst.CSTNode) -> bool:
-    return isinstance(node, (cst.SimpleString, cst.FormattedString))
