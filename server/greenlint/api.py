@@ -7,14 +7,18 @@ from pathlib import Path
 
 from greenlint.core.checker import Checker, Record, with_path
 from greenlint.core.files import discover
+from greenlint.semantics.index import WorkspaceIndex
 
 
 def check_paths(paths: Sequence[str | Path], *, use_cache: bool = False) -> list[Record]:
-    """Check files and directories like `greenlint check`; return the findings as JSON-able records."""
-    checker = Checker(use_cache=use_cache)
+    """Check files and directories like `greenlint check` (one workspace); return the findings as JSON-able records."""
+    index = WorkspaceIndex()
+    checker = Checker(use_cache=use_cache, index=index)
     errors: list[str] = []
     records: list[Record] = []
-    for file in discover([str(path) for path in paths], checker.is_excluded, errors.append):
+    files = list(discover([str(path) for path in paths], checker.is_excluded, errors.append))
+    index.add_all(file.path for file in files)
+    for file in files:
         result = checker.check(file)
         records.extend(with_path(record, file.display) for record in result.records)
     return records

@@ -32,6 +32,21 @@ GL002_MESSAGE = (
 )
 GL002_URL = "https://github.com/greenlint/greenlint/blob/main/docs/rules/GL002.md"
 
+ALL_CODES = [
+    "GL001",
+    "GL002",
+    "GL003",
+    "GL004",
+    "GL005",
+    "GL006",
+    "GL007",
+    "GL008",
+    "GL101",
+    "GL102",
+    "GL103",
+    "GL104",
+]  # public rule codes, in order
+
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -274,7 +289,7 @@ def test_sarif_log_is_valid_and_describes_every_rule(project: Path, capsys: pyte
     driver = log.runs[0].tool.driver
     assert driver.name == "greenlint"
     assert driver.rules is not None
-    assert [rule.id for rule in driver.rules] == [f"GL00{n}" for n in range(1, 9)]
+    assert [rule.id for rule in driver.rules] == ALL_CODES
     for descriptor, rule in zip(driver.rules, ALL_RULES, strict=True):
         assert descriptor.id == rule.code
         assert descriptor.name == rule.name
@@ -341,7 +356,7 @@ def test_sarif_without_findings_is_valid(project: Path, capsys: pytest.CaptureFi
     assert result.code == 0
     log = Sarif.model_validate_json(result.out)
     assert log.runs[0].results == []
-    assert log.runs[0].tool.driver.rules is not None and len(log.runs[0].tool.driver.rules) == 8
+    assert log.runs[0].tool.driver.rules is not None and len(log.runs[0].tool.driver.rules) == len(ALL_CODES)
 
 
 def test_sarif_absolute_path_uri(project: Path, capsys: pytest.CaptureFixture[str]) -> None:

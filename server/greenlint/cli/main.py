@@ -6,15 +6,19 @@ import argparse
 import difflib
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from greenlint import __version__
 from greenlint.cli.formats import FORMATS, render
+from greenlint.core.cache import FindingCache
 from greenlint.core.checker import Checker, FileResult, Record, with_path
 from greenlint.core.config import ConfigError, check_selector
 from greenlint.core.files import discover
 from greenlint.core.source import split_lines
 from greenlint.rules import docs
 from greenlint.rules.registry import ALL_RULES, known_codes, rule_for
+from greenlint.semantics.index import WorkspaceIndex
+from greenlint.semantics.index_cache import SummaryCache
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -83,17 +87,22 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run_check(arguments: argparse.Namespace) -> int:
     fixing = arguments.fix or arguments.diff
+    use_cache = not arguments.no_cache and not fixing  # fixing never creates the cache
+    index = WorkspaceIndex(SummaryCache(FindingCache(Path.cwd()).summaries) if use_cache else None)
     checker = Checker(
         arguments.select,
         arguments.ignore,
-        use_cache=not arguments.no_cache and not fixing,
+        use_cache=use_cache,
         with_edits=arguments.format in ("json", "sarif"),
+        index=index,
     )
     errors: list[str] = []
     records: list[Record] = []
     results: list[FileResult] = []
     try:
-        for file in discover(arguments.paths or ["."], checker.is_excluded, errors.append):
+        files = list(discover(arguments.paths or ["."], checker.is_excluded, errors.append))
+        index.add_all(file.path for file in files)
+        for file in files:
             if fixing:
                 result = checker.fix(file, unsafe=arguments.unsafe_fixes, write=arguments.fix and not arguments.diff)
             else:
@@ -104,6 +113,8 @@ def run_check(arguments: argparse.Namespace) -> int:
     except ConfigError as error:
         print(f"greenlint: error: {error}", file=sys.stderr)
         return EXIT_ERROR
+    if index.cache is not None:
+        index.cache.save()
     for message in errors:
         print(f"greenlint: {message}", file=sys.stderr)
     if arguments.diff:

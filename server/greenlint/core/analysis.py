@@ -2,32 +2,28 @@
 
 from __future__ import annotations
 
-import ast
-import re
 import traceback
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import libcst as cst
 
 from greenlint.core.config import severity_for
-from greenlint.core.finding import Edit, Finding, Fix, RelatedLocation, Report, Severity
+from greenlint.core.finding import Edit, Finding, Fix, Related, RelatedLocation, Report, Severity
 from greenlint.core.fixer import FixBuilder, text_edits
+from greenlint.core.parsing import SyntaxProblem, parse
 from greenlint.core.positions import node_offsets, trimmed
 from greenlint.core.source import LineIndex, Position
 from greenlint.core.suppression import is_suppressed
 from greenlint.rules.base import Rule, RuleContext
 from greenlint.semantics.facts import ModuleFacts
+from greenlint.semantics.index import WorkspaceIndex, WorkspaceView
 from greenlint.semantics.infer import Semantics
+from greenlint.semantics.modules import ModuleName, module_name
+from greenlint.semantics.summarize import summarize
+from greenlint.semantics.summary import ModuleSummary
 from greenlint.semantics.walker import gather_facts
-
-
-@dataclass(frozen=True)
-class SyntaxProblem:
-    """Why a text could not be parsed, at a 1-based line and column."""
-
-    message: str
-    position: Position
 
 
 @dataclass(frozen=True)
@@ -48,12 +44,16 @@ class Analysis:
     facts: ModuleFacts | None = None
     syntax_error: SyntaxProblem | None = None
     failures: list[RuleFailure] = field(default_factory=list)
+    summary: ModuleSummary | None = None  # what the module offers the rest of the workspace
+    consulted: dict[str, str] = field(default_factory=dict)  # other modules' paths it used -> their digests
 
     def fixed_text(self, fixes: Iterable[Fix]) -> str:
         """The text with `fixes` applied together (one transformer pass)."""
         if self.module is None or self.facts is None:
             return self.text
-        builder = FixBuilder(self.facts)
+        builder = FixBuilder(
+            self.facts, ModuleName(self.summary.name, self.summary.is_package) if self.summary else None
+        )
         for fix in fixes:
             fix.build(builder)
         return builder.apply(self.module).code
@@ -74,46 +74,32 @@ def applicable_rules(rules: Sequence[Rule], text: str) -> list[Rule]:
     return [rule for rule in rules if any(needle in text for needle in rule.needles)]
 
 
-_NOT_BRACKETS = re.compile(r"[^()\[\]{}]+")
-PYTHON_MAX_NESTING = 200  # the tokenizer's limit on nested brackets
+def analyze(
+    text: str,
+    rules: Sequence[Rule],
+    severity: Mapping[str, Severity] | None = None,
+    *,
+    index: WorkspaceIndex | None = None,
+    path: Path | None = None,
+) -> Analysis:
+    """Parse `text` once, run `rules` over its facts, and locate their findings.
 
-
-def nesting_problem(text: str) -> SyntaxProblem | None:
-    """Python's own error for brackets nested deeper than it allows (libcst's native parser would crash).
-
-    Counting brackets in strings too can only overestimate, so Python's parser decides past the limit.
+    With an `index` (and the file's `path`), names imported from other modules of the workspace are resolved.
     """
-    depth = deepest = 0
-    for char in _NOT_BRACKETS.sub("", text):
-        depth += 1 if char in "([{" else -1
-        deepest = max(deepest, depth)
-    if deepest <= PYTHON_MAX_NESTING:
-        return None
-    try:
-        ast.parse(text)
-    except SyntaxError as error:
-        return SyntaxProblem(error.msg, Position(error.lineno or 1, error.offset or 1))
-    except (RecursionError, MemoryError, ValueError):
-        return SyntaxProblem("nested too deeply to parse", Position(1, 1))
-    return None
-
-
-def analyze(text: str, rules: Sequence[Rule], severity: Mapping[str, Severity] | None = None) -> Analysis:
-    """Parse `text` once, run `rules` over its facts, and locate their findings."""
     enabled = applicable_rules(rules, text)
     if not enabled:
         return Analysis(text)
-    too_deep = nesting_problem(text)
-    if too_deep is not None:
-        return Analysis(text, syntax_error=too_deep)
-    try:
-        module = cst.parse_module(text)
-    except cst.ParserSyntaxError as error:
-        return Analysis(text, syntax_error=SyntaxProblem(error.message, Position(error.raw_line, error.raw_column + 1)))
-    except (RecursionError, MemoryError, ValueError) as error:
-        return Analysis(text, syntax_error=SyntaxProblem(f"cannot parse: {type(error).__name__}", Position(1, 1)))
+    module = parse(text)
+    if isinstance(module, SyntaxProblem):
+        return Analysis(text, syntax_error=module)
     facts = gather_facts(module)
-    context = RuleContext(facts, Semantics(facts))
+    if index is not None and path is not None:
+        name = index.name_of(path)
+    else:
+        name = module_name(path) if path is not None else ModuleName("")
+    own = summarize(text, facts, name, locate=index is not None)
+    view = index.view(path, own, name) if index is not None else WorkspaceView(None, path, own, name)
+    context = RuleContext(facts, Semantics(facts, view), view)
     reports: list[tuple[Rule, Report]] = []
     failures: list[RuleFailure] = []
     for rule in enabled:
@@ -126,7 +112,20 @@ def analyze(text: str, rules: Sequence[Rule], severity: Mapping[str, Severity] |
     except RecursionError:
         failures.append(RuleFailure("positions", "the code is nested too deeply to locate findings"))
         findings = []
-    return Analysis(text, findings, module, facts, failures=failures)
+    return Analysis(text, findings, module, facts, failures=failures, summary=own, consulted=view.consulted)
+
+
+def _related_location(
+    item: Related, span: Callable[[cst.CSTNode, cst.CSTNode | None], tuple[int, int]], lines: LineIndex
+) -> RelatedLocation:
+    if item.node is not None:
+        start, end = span(item.node, None)
+        return RelatedLocation(item.message, lines.position(start), lines.position(end))
+    assert item.place is not None
+    loc = item.place.loc
+    return RelatedLocation(
+        item.message, Position(loc.line, loc.column), Position(loc.end_line, loc.end_column), item.place.path
+    )
 
 
 def _locate(
@@ -139,7 +138,7 @@ def _locate(
         nodes.append(report.node)
         if report.end_node is not None:
             nodes.append(report.end_node)
-        nodes.extend(related.node for related in report.related)
+        nodes.extend(related.node for related in report.related if related.node is not None)
     offsets = node_offsets(module, nodes)
     lines = LineIndex(text)
 
@@ -155,11 +154,7 @@ def _locate(
         begin = lines.position(start)
         if is_suppressed(lines.line_text(begin.line), rule.code, rule.name):
             continue
-        related = tuple(
-            RelatedLocation(item.message, lines.position(s), lines.position(e))
-            for item in report.related
-            for s, e in (span(item.node, None),)
-        )
+        related = tuple(_related_location(item, span, lines) for item in report.related)
         findings.append(
             Finding(
                 code=rule.code,
@@ -173,6 +168,7 @@ def _locate(
                 end=lines.position(end),
                 fix=report.fix,
                 related=related,
+                alternatives=report.alternatives,
             )
         )
     findings.sort(key=lambda finding: (finding.start_offset, finding.code))

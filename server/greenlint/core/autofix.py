@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from greenlint.core.analysis import Analysis, analyze
 from greenlint.core.finding import Applicability, Finding, Fix, Severity
 from greenlint.rules.base import Rule
+from greenlint.semantics.index import WorkspaceIndex
 
 MAX_PASSES = 10
 
@@ -58,10 +60,16 @@ def compiles(text: str) -> bool:
 
 
 def fix_text(
-    text: str, rules: Sequence[Rule], severity: Mapping[str, Severity] | None = None, *, unsafe: bool = False
+    text: str,
+    rules: Sequence[Rule],
+    severity: Mapping[str, Severity] | None = None,
+    *,
+    unsafe: bool = False,
+    index: WorkspaceIndex | None = None,
+    path: Path | None = None,
 ) -> FixOutcome:
     """Apply every applicable fix, pass after pass, until the text stops changing."""
-    analysis = analyze(text, rules, severity)
+    analysis = analyze(text, rules, severity, index=index, path=path)
     original_compiles: bool | None = None
     fixed = 0
     for _ in range(MAX_PASSES):
@@ -77,5 +85,5 @@ def fix_text(
             raise FixError("the fixed code does not compile; the file was left unchanged")
         text, fixed = new_text, fixed + count
         analysis.release()
-        analysis = analyze(text, rules, severity)
+        analysis = analyze(text, rules, severity, index=index, path=path)
     return FixOutcome(text, fixed, analysis)

@@ -14,11 +14,28 @@ from greenlint import __version__
 CACHE_DIRECTORY = ".greenlint_cache"
 
 
+def make_cache_directory(directory: Path) -> None:
+    """Create a directory inside .greenlint_cache, which ignores itself for git; raises OSError."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for parent in (directory, *directory.parents):
+        if parent.name == CACHE_DIRECTORY:
+            marker = parent / ".gitignore"
+            if not marker.exists():
+                marker.write_text("# Created by greenlint\n*\n", encoding="utf-8")
+            return
+
+
 class FindingCache:
-    """Maps (text, settings fingerprint) to the JSON-able records of a file's findings."""
+    """Maps (text, settings fingerprint) to the JSON-able records of a file's findings, and the other modules'
+    summaries (path -> digest) they were computed with."""
 
     def __init__(self, root: Path) -> None:
         self.directory = root / CACHE_DIRECTORY / __version__
+
+    @property
+    def summaries(self) -> Path:
+        """Where the workspace index keeps its module summaries."""
+        return self.directory / "index.json"
 
     @staticmethod
     def key(text: str, fingerprint: str) -> str:
@@ -28,24 +45,26 @@ class FindingCache:
         digest.update(text.encode("utf-8", "surrogatepass"))
         return digest.hexdigest()
 
-    def get(self, key: str) -> list[dict[str, Any]] | None:
+    def get(self, key: str) -> tuple[list[dict[str, Any]], dict[str, str]] | None:
         try:
             data = json.loads((self.directory / key[:2] / key).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
-        return data if isinstance(data, list) else None
+        if not isinstance(data, dict):
+            return None
+        records, depends = data.get("records"), data.get("depends", {})
+        if not isinstance(records, list) or not isinstance(depends, dict):
+            return None
+        return records, depends
 
-    def put(self, key: str, records: list[dict[str, Any]]) -> None:
+    def put(self, key: str, records: list[dict[str, Any]], depends: dict[str, str]) -> None:
         """Store atomically; a cache that cannot be written is silently skipped."""
         target = self.directory / key[:2] / key
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            marker = self.directory.parent / ".gitignore"
-            if not marker.exists():
-                marker.write_text("# Created by greenlint\n*\n", encoding="utf-8")
+            make_cache_directory(target.parent)
             handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
             with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                json.dump(records, stream)
+                json.dump({"records": records, "depends": depends}, stream)
             os.replace(temporary, target)
         except OSError:
             return

@@ -16,7 +16,9 @@ from greenlint.core.config import Settings, find_config, load_settings, matches
 from greenlint.core.files import SourceFile
 from greenlint.core.finding import Finding
 from greenlint.core.source import LineIndex, SourceDecodeError, SourceText
+from greenlint.rules.base import Rule
 from greenlint.rules.registry import known_codes, selected_rules
+from greenlint.semantics.index import WorkspaceIndex
 
 Record = dict[str, Any]
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -88,10 +90,12 @@ class Checker:
         use_cache: bool = True,
         with_edits: bool = False,
         cache_root: Path | None = None,
+        index: WorkspaceIndex | None = None,
     ) -> None:
         self.select, self.ignore = select, ignore
         self.with_edits = with_edits
         self.cache = FindingCache(cache_root or Path.cwd()) if use_cache else None
+        self.index = index
         self._settings: dict[Path, Settings] = {}
         self._configs: dict[Path, Settings] = {}
 
@@ -119,18 +123,19 @@ class Checker:
             return result
         settings = self.settings_for(file.path)
         rules = selected_rules(settings)
-        fingerprint = settings.fingerprint() + ("+edits" if self.with_edits else "")
+        codes = ",".join(rule.code for rule in rules)
+        fingerprint = f"{settings.fingerprint()}|{codes}|{file.path.resolve()}" + ("+edits" if self.with_edits else "")
         key = FindingCache.key(source.text, fingerprint) if self.cache is not None else ""
         cached = self.cache.get(key) if self.cache is not None else None
-        if cached is not None:
-            result.records = cached
+        if cached is not None and (self.index is None or self.index.still_valid(cached[1])):
+            result.records = cached[0]
         else:
-            analysis = analyze(source.text, rules, settings.severity)
+            analysis = self._analyze(file, source.text, rules, settings)
             self._problems(analysis, file, result)
             result.records = finding_records(analysis, analysis.findings, self.with_edits)
             analysis.release()
             if self.cache is not None and not result.errors:
-                self.cache.put(key, result.records)
+                self.cache.put(key, result.records, analysis.consulted)
         result.records = self._without_file_ignores(result.records, settings, file.path)
         return result
 
@@ -143,10 +148,10 @@ class Checker:
         settings = self.settings_for(file.path)
         rules = selected_rules(settings, settings.ignored_for(file.path))
         try:
-            outcome = fix_text(source.text, rules, settings.severity, unsafe=unsafe)
+            outcome = fix_text(source.text, rules, settings.severity, unsafe=unsafe, index=self.index, path=file.path)
         except FixError as error:
             result.errors.append(f"{file.display}: {error}")
-            analysis = analyze(source.text, rules, settings.severity)
+            analysis = self._analyze(file, source.text, rules, settings)
         else:
             analysis = outcome.analysis
             result.fixed = outcome.fixed
@@ -156,11 +161,20 @@ class Checker:
                     self._write(file, source, outcome.text, result)
                     if result.fixed_text is None:  # not written: report the file as it is
                         analysis.release()
-                        analysis = analyze(source.text, rules, settings.severity)
+                        analysis = self._analyze(file, source.text, rules, settings)
+                    elif self.index is not None and analysis.summary is not None:
+                        self.index.remember(file.path, outcome.text, analysis.summary)
         self._problems(analysis, file, result)
         result.records = finding_records(analysis, analysis.findings, self.with_edits)
         analysis.release()
         return result
+
+    def _analyze(self, file: SourceFile, text: str, rules: Sequence[Rule], settings: Settings) -> Analysis:
+        """Analyse a file's text; its summary then spares the index a parse of the file."""
+        analysis = analyze(text, rules, settings.severity, index=self.index, path=file.path)
+        if self.index is not None and analysis.summary is not None:
+            self.index.remember(file.path, text, analysis.summary)
+        return analysis
 
     def _read(self, file: SourceFile, result: FileResult) -> SourceText | None:
         try:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from greenlint.core.source import Position
+from greenlint.semantics.summary import Place
 
 if TYPE_CHECKING:
     from greenlint.core.fixer import FixBuilder
@@ -53,10 +54,11 @@ class Fix:
 
 @dataclass(frozen=True)
 class Related:
-    """Another place that explains a finding (the factory, the dependency ...)."""
+    """Another place that explains a finding (the factory, the dependency ...): a node, or a place in another file."""
 
     message: str
-    node: cst.CSTNode
+    node: cst.CSTNode | None = None
+    place: Place | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -69,6 +71,7 @@ class Report:
     end_node: cst.CSTNode | None = None
     fix: Fix | None = None
     related: tuple[Related, ...] = ()
+    alternatives: tuple[Fix, ...] = ()  # other fixes, offered in editors only
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,7 @@ class RelatedLocation:
     message: str
     start: Position
     end: Position
+    path: str | None = None  # another file of the workspace; None: the finding's own file
 
 
 @dataclass(frozen=True, eq=False)
@@ -93,3 +97,4 @@ class Finding:
     end: Position
     fix: Fix | None = None
     related: tuple[RelatedLocation, ...] = field(default=())
+    alternatives: tuple[Fix, ...] = field(default=())  # other fixes, offered in editors only (never by --fix)

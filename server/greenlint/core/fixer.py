@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass, field
 
 import libcst as cst
 from libcst.codemod import CodemodContext
@@ -12,6 +13,7 @@ from libcst.codemod.visitors import AddImportsVisitor, ImportItem
 from greenlint.core.finding import Edit
 from greenlint.core.source import split_lines
 from greenlint.semantics.facts import BindingKind, ModuleFacts
+from greenlint.semantics.modules import ModuleName
 
 Rewrite = Callable[[cst.CSTNode], cst.CSTNode]
 
@@ -19,9 +21,11 @@ Rewrite = Callable[[cst.CSTNode], cst.CSTNode]
 class FixBuilder:
     """Collects the node rewrites and imports of the fixes applied together to one module."""
 
-    def __init__(self, facts: ModuleFacts) -> None:
+    def __init__(self, facts: ModuleFacts, name: ModuleName | None = None) -> None:
         self.facts = facts
+        self.name = name or ModuleName("")
         self._rewrites: dict[int, list[tuple[Hashable, Rewrite]]] = {}
+        self._insertions: dict[int, _Insertions] = {}
         self._imports: dict[tuple[str, str], ImportItem] = {}
 
     def rewrite(self, node: cst.CSTNode, rewrite: Rewrite, key: Hashable = None) -> None:
@@ -30,14 +34,22 @@ class FixBuilder:
         if key is None or all(existing != key for existing, _ in entries):
             entries.append((key, rewrite))
 
+    def insert(self, statement: cst.BaseStatement, new: cst.BaseStatement, *, before: bool, key: Hashable) -> None:
+        """Insert `new` before or after a statement of a block; a repeated key is inserted once."""
+        insertions = self._insertions.setdefault(id(statement), _Insertions())
+        if key not in insertions.keys:
+            insertions.keys.add(key)
+            (insertions.before if before else insertions.after).append(new)
+        self._rewrites.setdefault(id(statement), [])
+
     def import_name(self, module: str, name: str) -> cst.BaseExpression:
         """An expression naming module.name: an existing module-level import or alias, else a new import."""
         wanted = f"{module}.{name}"
         imported = {
-            local: binding.qualified
+            local: self.name.absolute(binding.qualified)
             for local, bindings in self.facts.root.bindings.items()
             for binding in bindings
-            if binding.kind is BindingKind.IMPORT and len(bindings) == 1
+            if binding.kind is BindingKind.IMPORT and len(bindings) == 1 and binding.qualified
         }
         for local, qualified in imported.items():
             if qualified == wanted:
@@ -49,7 +61,10 @@ class FixBuilder:
             bound
             for scope in self.facts.scopes()
             for bound, bindings in scope.bindings.items()
-            if any(binding.kind is not BindingKind.IMPORT or binding.qualified != wanted for binding in bindings)
+            if any(
+                binding.kind is not BindingKind.IMPORT or self.name.absolute(binding.qualified or "") != wanted
+                for binding in bindings
+            )
         }
         local = name
         while local in taken and (module, name) not in self._imports:
@@ -61,17 +76,80 @@ class FixBuilder:
 
     def apply(self, module: cst.Module) -> cst.Module:
         if self._rewrites:
-            module = _rewrite(module, self._rewrites, self.facts.parents())
+            module = _rewrite(module, self._rewrites, self._insertions, self.facts.parents())
         if self._imports:
             context = CodemodContext()
             for item in self._imports.values():
                 AddImportsVisitor.add_needed_import(context, item.module, item.obj_name, item.alias)
             module = AddImportsVisitor(context).transform_module(module)
+            module = _sort_merged_imports(module, {item.obj_name or "" for item in self._imports.values()})
         return module
 
 
+def _import_order(alias: cst.ImportAlias) -> tuple[int, str]:
+    """isort's / ruff's order: CONSTANTS, then Classes, then functions and modules."""
+    name = alias.evaluated_name
+    return (0 if name.isupper() and len(name) > 1 else 1 if name[:1].isupper() else 2), name
+
+
+def _sort_merged_imports(module: cst.Module, added: set[str]) -> cst.Module:
+    """AddImportsVisitor puts a name added to an existing `from m import a, b` first; when the names were in
+    isort's order, put it where isort would."""
+
+    class Sorter(cst.CSTTransformer):
+        def leave_ImportFrom(self, original_node: cst.ImportFrom, updated_node: cst.ImportFrom) -> cst.ImportFrom:
+            names = updated_node.names
+            if isinstance(names, cst.ImportStar) or len(names) < 2:
+                return updated_node
+            kept = [alias for alias in names if alias.evaluated_name not in added]
+            if (
+                not kept
+                or len(kept) == len(names)
+                or [_import_order(a) for a in kept] != sorted(map(_import_order, kept))
+            ):
+                return updated_node
+            ordered = sorted(names, key=_import_order)
+            last_comma = names[-1].comma
+            separator = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+            commas = [alias.comma for alias in names[:-1]]
+            if any(isinstance(comma, cst.Comma) and "\n" in cst.Module([]).code_for_node(comma) for comma in commas):
+                return updated_node  # one name per line: leave the layout to the formatter
+            return updated_node.with_changes(
+                names=[
+                    alias.with_changes(comma=separator if index < len(ordered) - 1 else last_comma)
+                    for index, alias in enumerate(ordered)
+                ]
+            )
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return False
+
+        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+            return False
+
+    return module.visit(Sorter())
+
+
+@dataclass
+class _Insertions:
+    before: list[cst.BaseStatement] = field(default_factory=list)
+    after: list[cst.BaseStatement] = field(default_factory=list)
+    keys: set[Hashable] = field(default_factory=set)
+
+    def around(self, node: cst.CSTNode) -> cst.FlattenSentinel[cst.CSTNode]:
+        """The statement with the insertions; the first statement takes over its leading blank lines/comments."""
+        nodes: list[cst.CSTNode] = [*self.before, node, *self.after]
+        if self.before and isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+            nodes[0] = self.before[0].with_changes(leading_lines=node.leading_lines)
+            nodes[len(self.before)] = node.with_changes(leading_lines=())
+        return cst.FlattenSentinel(nodes)
+
+
 def _rewrite(
-    module: cst.Module, rewrites: dict[int, list[tuple[Hashable, Rewrite]]], parents: dict[int, cst.CSTNode]
+    module: cst.Module,
+    rewrites: dict[int, list[tuple[Hashable, Rewrite]]],
+    insertions: dict[int, _Insertions],
+    parents: dict[int, cst.CSTNode],
 ) -> cst.Module:
     """Apply rewrites bottom-up, visiting only the paths from the root to the rewritten nodes."""
     on_path: set[int] = set()
@@ -88,10 +166,11 @@ def _rewrite(
 
         def on_leave(  # type: ignore[override]
             self, original_node: cst.CSTNode, updated_node: cst.CSTNode
-        ) -> cst.CSTNode:
+        ) -> cst.CSTNode | cst.FlattenSentinel[cst.CSTNode]:
             for _, rewrite in rewrites.get(id(original_node), ()):
                 updated_node = rewrite(updated_node)
-            return updated_node
+            inserted = insertions.get(id(original_node))
+            return inserted.around(updated_node) if inserted is not None else updated_node
 
     result = module.visit(Rewriter())
     assert isinstance(result, cst.Module)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from lsprotocol import types
 from pygls.workspace.position_codec import PositionCodec
 
@@ -38,10 +40,20 @@ class PositionMap:
         return types.TextEdit(self.offset_range(edit.start, edit.end), edit.new_text)
 
 
+def _plain_range(start: Position, end: Position) -> types.Range:
+    """A range in a file the server has not opened: columns are code points (exact for ASCII lines)."""
+    return types.Range(types.Position(start.line - 1, start.column - 1), types.Position(end.line - 1, end.column - 1))
+
+
 def diagnostic(finding: Finding, uri: str, positions: PositionMap, version: int) -> types.Diagnostic:
     """An LSP diagnostic; `data` carries what its code actions need (no re-analysis to answer them)."""
     related = [
-        types.DiagnosticRelatedInformation(types.Location(uri, positions.range(item.start, item.end)), item.message)
+        types.DiagnosticRelatedInformation(
+            types.Location(uri, positions.range(item.start, item.end))
+            if item.path is None
+            else types.Location(Path(item.path).as_uri(), _plain_range(item.start, item.end)),
+            item.message,
+        )
         for item in finding.related
     ]
     fix = finding.fix

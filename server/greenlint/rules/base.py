@@ -5,14 +5,16 @@ from __future__ import annotations
 import textwrap
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 import libcst as cst
 
 from greenlint.core.finding import Fix, Related, Report, Severity
 from greenlint.semantics.facts import ModuleFacts
+from greenlint.semantics.index import WorkspaceView
 from greenlint.semantics.infer import Semantics
+from greenlint.semantics.orm import OrmAnalysis, OrmEvents
 
 DOCS_URL = "https://github.com/greenlint/greenlint/blob/main/docs/rules/{code}.md"
 SQLALCHEMY_NEEDLES = ("sqlalchemy", "sqlmodel")
@@ -44,10 +46,19 @@ def invalid(code: str, fixed: str | None = None) -> Example:
 
 @dataclass
 class RuleContext:
-    """What a rule sees of one module."""
+    """What a rule sees of one module: its facts, inference, and the workspace through its imports."""
 
     facts: ModuleFacts
     semantics: Semantics
+    workspace: WorkspaceView
+    _orm: OrmAnalysis | None = field(default=None, init=False, repr=False)
+
+    @property
+    def orm(self) -> OrmEvents:
+        """The ORM instance events of the module's `async def` functions (computed on first use)."""
+        if self._orm is None:
+            self._orm = OrmAnalysis(self.facts, self.semantics, self.workspace, self.workspace.name)
+        return self._orm.events
 
 
 class Rule(ABC):
@@ -78,5 +89,6 @@ class Rule(ABC):
         end: cst.CSTNode | None = None,
         fix: Fix | None = None,
         related: Iterable[Related] = (),
+        alternatives: Iterable[Fix] = (),
     ) -> Report:
-        return Report(self.code, message, node, end, fix, tuple(related))
+        return Report(self.code, message, node, end, fix, tuple(related), tuple(alternatives))

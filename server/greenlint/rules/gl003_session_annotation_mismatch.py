@@ -9,9 +9,9 @@ import libcst as cst
 from greenlint.core.finding import Applicability, Fix, Related, Report, Severity
 from greenlint.core.fixer import FixBuilder
 from greenlint.rules.base import Rule, RuleContext, invalid, valid
-from greenlint.rules.common import function_name, name_node, snippet
+from greenlint.rules.common import name_node, snippet
 from greenlint.semantics.facts import Binding, BindingKind, Scope
-from greenlint.semantics.infer import Semantics
+from greenlint.semantics.infer import Dependency, Semantics
 from greenlint.semantics.names import ANNOTATED, CANONICAL_SESSION_CLASS, OPTIONAL, SESSION_CLASSES
 from greenlint.semantics.values import Kind, Value
 
@@ -134,7 +134,7 @@ import. Safe: annotations do not change what FastAPI injects.
                     if binding.kind is not BindingKind.PARAM or binding.annotation is None:
                         continue
                     dependency = semantics.dependency_of(binding, scope)
-                    provided = semantics.provided_value(dependency) if dependency is not None else None
+                    provided = semantics.dependency_value(dependency) if dependency is not None else None
                     if provided is None or not provided.kind.is_session or dependency is None:
                         continue
                     type_node = session_type_node(binding.annotation, outer, semantics)
@@ -150,10 +150,10 @@ import. Safe: annotations do not change what FastAPI injects.
         type_node: cst.BaseExpression,
         declared: Value,
         provided: Value,
-        dependency: Scope,
+        dependency: Dependency,
     ) -> Report:
         module, class_name = _class_for(provided)
-        provider = function_name(dependency)
+        provider = dependency.name
         consequence = (
             "so `.query()` and un-awaited calls look valid to type checkers and fail at runtime"
             if provided.kind is Kind.ASYNC_SESSION
@@ -172,7 +172,11 @@ import. Safe: annotations do not change what FastAPI injects.
         fix = Fix(f"Annotate `{name}` as `{class_name}`", Applicability.SAFE, build, key=("annotate", id(type_node)))
         annotation = binding.annotation
         assert annotation is not None
-        related = [Related(f"`{provider}` provides the session", name_node(dependency))]
+        where = f"`{provider}` provides the session"
+        if dependency.scope is not None:
+            related = [Related(where, name_node(dependency.scope))]
+        else:
+            related = [Related(where, place=dependency.place)] if dependency.place is not None else []
         return self.report(annotation, message, fix=fix, related=related)
 
 

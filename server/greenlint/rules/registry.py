@@ -14,6 +14,10 @@ from greenlint.rules.gl005_await_in_sync_function import AwaitInSyncFunction
 from greenlint.rules.gl006_sync_driver_in_async_engine import SyncDriverInAsyncEngine
 from greenlint.rules.gl007_async_driver_in_sync_engine import AsyncDriverInSyncEngine
 from greenlint.rules.gl008_blocking_session_in_async_def import BlockingSessionInAsyncDef
+from greenlint.rules.gl101_lazy_load_in_async import LazyLoadInAsync
+from greenlint.rules.gl102_response_model_lazy_load import ResponseModelLazyLoad
+from greenlint.rules.gl103_expired_attribute_access import ExpiredAttributeAccess
+from greenlint.rules.gl104_server_generated_column_read import ServerGeneratedColumnRead
 
 ALL_RULES: tuple[Rule, ...] = tuple(
     sorted(
@@ -26,6 +30,10 @@ ALL_RULES: tuple[Rule, ...] = tuple(
             SyncDriverInAsyncEngine(),
             AsyncDriverInSyncEngine(),
             BlockingSessionInAsyncDef(),
+            LazyLoadInAsync(),
+            ResponseModelLazyLoad(),
+            ExpiredAttributeAccess(),
+            ServerGeneratedColumnRead(),
         ),
         key=lambda rule: rule.code,
     )

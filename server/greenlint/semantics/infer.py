@@ -5,6 +5,9 @@ Every answer is either positive evidence or None (unknown). Answers are memoised
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Protocol
+
 import libcst as cst
 
 from greenlint.semantics.facts import Binding, BindingKind, ModuleFacts, Scope, ScopeKind
@@ -18,6 +21,7 @@ from greenlint.semantics.names import (
     OPTIONAL,
     SESSION_CLASSES,
 )
+from greenlint.semantics.summary import Place
 from greenlint.semantics.values import Kind, UrlRef, Value
 
 _FACTORIES = (Kind.ASYNC_FACTORY, Kind.SYNC_FACTORY)
@@ -39,11 +43,59 @@ def _is_none(node: cst.BaseExpression | None) -> bool:
     return isinstance(node, cst.Name) and node.value == "None"
 
 
-class Semantics:
-    """Inference over one module's facts."""
+def _flag(call: cst.Call, keyword: str) -> bool | None:
+    """A keyword argument given as True or False; None when absent or not a literal."""
+    value = argument(call, 99, keyword)
+    if isinstance(value, cst.Name) and value.value in ("True", "False"):
+        return value.value == "True"
+    return None
 
-    def __init__(self, facts: ModuleFacts) -> None:
+
+def _expires(call: cst.Call) -> bool | None:
+    """`expire_on_commit` of a session or factory constructor: True unless given (None: not a literal)."""
+    return _flag(call, "expire_on_commit") if argument(call, 99, "expire_on_commit") is not None else True
+
+
+@dataclass(frozen=True, eq=False)
+class Dependency:
+    """A FastAPI dependency function: a `def` of this module (scope), or of another one (what it provides)."""
+
+    name: str
+    scope: Scope | None = None
+    provided: Value | None = None
+    place: Place | None = None
+
+
+@dataclass(frozen=True)
+class Alias:
+    """`Db = Annotated[AsyncSession, Depends(get_db)]` defined in another module."""
+
+    declared: Value | None
+    dependency: Dependency | None
+
+
+class Workspace(Protocol):
+    """What the rest of the workspace says about names a module imports (see semantics.index)."""
+
+    def absolute(self, qualified: str) -> str:
+        """The absolute form of an imported name (relative imports resolved)."""
+
+    def value(self, qualified: str) -> Value | None:
+        """The engine, factory or session a name of another module holds."""
+
+    def alias(self, qualified: str) -> Alias | None:
+        """The `Annotated[...]` alias a name of another module is."""
+
+    def dependency(self, qualified: str) -> Dependency | None:
+        """The function a name of another module is, as a dependency."""
+
+
+class Semantics:
+    """Inference over one module's facts (and, given a workspace, the names it imports)."""
+
+    def __init__(self, facts: ModuleFacts, workspace: Workspace | None = None) -> None:
         self.facts = facts
+        self.workspace = workspace
         self._values: dict[int, Value | None] = {}
         self._provided: dict[int, Value | None] = {}
 
@@ -66,11 +118,17 @@ class Semantics:
             if found is None:
                 return None
             first = found[0][0]
-            return first.qualified if first.kind is BindingKind.IMPORT else None
+            if first.kind is not BindingKind.IMPORT or first.qualified is None:
+                return None
+            return self.workspace.absolute(first.qualified) if self.workspace is not None else first.qualified
         if isinstance(node, cst.Attribute):
             base = self.qualified_name(node.value, scope)
             return f"{base}.{node.attr.value}" if base else None
         return None
+
+    def _imported(self, node: cst.BaseExpression, scope: Scope) -> str | None:
+        """The name of another workspace module that `node` refers to (None without a workspace)."""
+        return self.qualified_name(node, scope) if self.workspace is not None else None
 
     def function_named(self, node: cst.BaseExpression, scope: Scope) -> Scope | None:
         """The scope of the function a name refers to, when it is a `def` of this module."""
@@ -96,7 +154,8 @@ class Semantics:
         if isinstance(node, cst.Name):
             return self._name_value(node.value, scope)
         if isinstance(node, cst.Attribute):
-            return self._class_value(self.qualified_name(node, scope), node)
+            qualified = self.qualified_name(node, scope)
+            return self._class_value(qualified, node) or self._remote_value(qualified)
         if isinstance(node, cst.Call):
             return self._call_value(node, scope)
         if isinstance(node, cst.Await):
@@ -106,6 +165,9 @@ class Semantics:
     def _class_value(self, qualified: str | None, origin: cst.CSTNode) -> Value | None:
         kind = SESSION_CLASSES.get(qualified or "")
         return Value(kind, origin, class_name=qualified, is_class=True) if kind else None
+
+    def _remote_value(self, qualified: str | None) -> Value | None:
+        return self.workspace.value(qualified) if self.workspace is not None and qualified else None
 
     def _name_value(self, name: str, scope: Scope) -> Value | None:
         found = self.lookup(name, scope)
@@ -126,7 +188,8 @@ class Semantics:
 
     def _binding_value(self, binding: Binding, scope: Scope) -> Value | None:
         if binding.kind is BindingKind.IMPORT:
-            return self._class_value(binding.qualified, binding.node)
+            qualified = self.workspace.absolute(binding.qualified or "") if self.workspace else binding.qualified
+            return self._class_value(qualified, binding.node) or self._remote_value(qualified)
         if binding.kind is BindingKind.ASSIGN:
             value = self.value_of(binding.value, scope) if binding.value is not None else None
             if value is None and binding.annotation is not None:
@@ -159,7 +222,10 @@ class Semantics:
         if not callee.is_class:
             if kind in _FACTORIES:
                 session = Kind.ASYNC_SESSION if kind is Kind.ASYNC_FACTORY else Kind.SYNC_SESSION
-                return Value(session, call, factory=callee, class_name=callee.class_name)
+                expires = _flag(call, "expire_on_commit")
+                if expires is None and argument(call, 99, "expire_on_commit") is None:
+                    expires = callee.expire_on_commit
+                return Value(session, call, factory=callee, class_name=callee.class_name, expire_on_commit=expires)
             if kind in _SCOPED and callee.factory is not None:
                 return self._called(callee.factory, call, scope)
             return None
@@ -170,7 +236,7 @@ class Semantics:
             bind = argument(call, 0, "bind")
             engine = self.value_of(bind, scope) if bind is not None else None
             class_name = session_class.class_name if session_class else None
-            return Value(kind, call, engine=engine, class_name=class_name)
+            return Value(kind, call, engine=engine, class_name=class_name, expire_on_commit=_expires(call))
         if kind in _SCOPED:
             factory_node = argument(call, 0, "session_factory")
             factory = self.value_of(factory_node, scope) if factory_node is not None else None
@@ -183,6 +249,7 @@ class Semantics:
                 call,
                 engine=engine if engine and engine.kind in _ENGINES else None,
                 class_name=callee.class_name,
+                expire_on_commit=_expires(call),
             )
         return callee.instance(call)
 
@@ -251,22 +318,29 @@ class Semantics:
             if found is not None and len(found[0]) == 1 and found[0][0].kind is BindingKind.ASSIGN:
                 alias = found[0][0].value  # `Db = Annotated[AsyncSession, Depends(get_db)]`
                 return self.annotation_value(alias, found[1], depth + 1) if alias is not None else None
+            remote = self._remote_alias(node, scope)
+            if remote is not None:
+                return remote.declared
         value = self.value_of(node, scope)
         return value.instance(node) if value is not None and value.is_class else None
+
+    def _remote_alias(self, node: cst.BaseExpression, scope: Scope) -> Alias | None:
+        qualified = self._imported(node, scope)
+        return self.workspace.alias(qualified) if self.workspace is not None and qualified else None
 
     def param_value(self, binding: Binding, scope: Scope) -> Value | None:
         """A parameter's value at runtime: what its FastAPI dependency provides, else its annotation."""
         outer = scope.parent or scope
         dependency = self.dependency_of(binding, scope)
         if dependency is not None:
-            provided = self.provided_value(dependency)
+            provided = self.dependency_value(dependency)
             if provided is not None:
                 return provided
         if binding.annotation is not None:
             return self.annotation_value(binding.annotation, outer)
         return None
 
-    def dependency_of(self, binding: Binding, scope: Scope) -> Scope | None:
+    def dependency_of(self, binding: Binding, scope: Scope) -> Dependency | None:
         """The dependency function of a parameter: `= Depends(f)` or `Annotated[..., Depends(f)]`."""
         outer = scope.parent or scope
         if isinstance(binding.value, cst.Call):
@@ -278,7 +352,8 @@ class Semantics:
             if isinstance(annotation, cst.Name):
                 looked = self.lookup(annotation.value, outer)
                 if looked is None or len(looked[0]) != 1 or looked[0][0].kind is not BindingKind.ASSIGN:
-                    return None
+                    remote = self._remote_alias(annotation, outer)
+                    return remote.dependency if remote is not None else None
                 annotation, outer = looked[0][0].value, looked[1]
             elif isinstance(annotation, cst.Subscript):
                 if self.qualified_name(annotation.value, outer) not in ANNOTATED:
@@ -296,11 +371,23 @@ class Semantics:
                 return None
         return None
 
-    def _depends_target(self, call: cst.Call, scope: Scope) -> Scope | None:
+    def _depends_target(self, call: cst.Call, scope: Scope) -> Dependency | None:
         if self.qualified_name(call.func, scope) not in DEPENDS:
             return None
         target = argument(call, 0, "dependency")
-        return self.function_named(target, scope) if target is not None else None
+        return self.dependency_named(target, scope) if target is not None else None
+
+    def dependency_named(self, node: cst.BaseExpression, scope: Scope) -> Dependency | None:
+        """The function `node` names, as a dependency: a `def` of this module or of another workspace module."""
+        local = self.function_named(node, scope)
+        if local is not None:
+            return Dependency(local.node.name.value if isinstance(local.node, cst.FunctionDef) else "", local)
+        qualified = self._imported(node, scope)
+        return self.workspace.dependency(qualified) if self.workspace is not None and qualified else None
+
+    def dependency_value(self, dependency: Dependency) -> Value | None:
+        """What a dependency provides."""
+        return self.provided_value(dependency.scope) if dependency.scope is not None else dependency.provided
 
     def provided_value(self, function: Scope) -> Value | None:
         """What a dependency function yields (generators) or returns, from its body, else its annotation."""

@@ -65,3 +65,23 @@ CANONICAL_SESSION_CLASS = {
     Kind.ASYNC_SESSION: ("sqlalchemy.ext.asyncio", "AsyncSession"),
     Kind.SYNC_SESSION: ("sqlalchemy.orm", "Session"),
 }
+
+DECLARATIVE_BASES = frozenset(
+    {
+        "sqlalchemy.orm.DeclarativeBase",
+        "sqlalchemy.orm.DeclarativeBaseNoMeta",
+        "sqlalchemy.orm.decl_api.DeclarativeBase",
+        "sqlalchemy.orm.decl_api.DeclarativeBaseNoMeta",
+    }
+)
+DECLARATIVE_BASE_FACTORIES = frozenset(
+    {
+        "sqlalchemy.orm.declarative_base",
+        "sqlalchemy.orm.decl_api.declarative_base",
+        "sqlalchemy.ext.declarative.declarative_base",
+    }
+)
+SQLMODEL_BASE = "sqlmodel.SQLModel"
+SCHEMA_BASES = frozenset({"pydantic.BaseModel", "pydantic.main.BaseModel", SQLMODEL_BASE})
+ASYNC_ATTRS = frozenset({"sqlalchemy.ext.asyncio.AsyncAttrs", "sqlalchemy.ext.asyncio.session.AsyncAttrs"})
+SELECT = frozenset({"sqlalchemy.select", "sqlalchemy.future.select", "sqlalchemy.sql.select", "sqlmodel.select"})

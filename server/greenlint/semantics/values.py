@@ -7,6 +7,8 @@ from enum import Enum
 
 import libcst as cst
 
+from greenlint.semantics.summary import Place
+
 
 class Kind(Enum):
     """What an expression evaluates to, when the analysis has positive evidence."""
@@ -56,6 +58,8 @@ class Value:
     url: UrlRef | None = None  # an engine's URL
     class_name: str | None = None  # the qualified class of a session (sqlalchemy or sqlmodel)
     is_class: bool = False
+    expire_on_commit: bool | None = None  # factories and sessions: whether commit() expires every instance
+    place: Place | None = None  # where it is created, when that is another module
 
     def instance(self, origin: cst.CSTNode | None) -> Value:
         """The instance of a class value."""
@@ -64,7 +68,7 @@ class Value:
     def is_bound_to(self, engine: Value) -> bool:
         """Whether this session, connection or factory comes from the engine created by `engine.origin`."""
         bound = self.bound_engine()
-        return bound is not None and bound.origin is engine.origin
+        return bound is not None and bound.origin is not None and bound.origin is engine.origin
 
     def bound_engine(self) -> Value | None:
         """The engine behind a session, connection or factory, when known."""

@@ -1,0 +1,263 @@
+"""GL103 expired-attribute-access."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import libcst as cst
+
+from greenlint.core.finding import Applicability, Fix, Report, Severity
+from greenlint.core.fixer import FixBuilder
+from greenlint.rules.base import Rule, RuleContext, invalid, valid
+from greenlint.rules.common import snippet
+from greenlint.rules.loading import MISSING_GREENLET, factory_related, refresh_statement
+from greenlint.semantics.infer import argument
+from greenlint.semantics.orm import ExpiredRead, code
+from greenlint.semantics.values import Value
+
+
+class ExpiredAttributeAccess(Rule):
+    code = "GL103"
+    name = "expired-attribute-access"
+    severity = Severity.ERROR
+    summary = "An attribute is read after commit() or rollback() expired the instance."
+    needles = ("await",)
+    explanation = """
+`await session.commit()` expires every instance of the session when the session's factory has
+`expire_on_commit=True`, the default of `async_sessionmaker`, `sessionmaker(class_=AsyncSession)` and
+`AsyncSession(engine)`. `await session.rollback()` expires every loaded instance whatever `expire_on_commit`
+says. The next read of any attribute, even the primary key, reloads the row: implicit IO that raises
+`MissingGreenlet` under `AsyncSession`. A route that returns such an instance to a response model fails while
+FastAPI serializes it: **HTTP 500, although the row was committed**.
+
+greenlint reports the first read of each expired instance after the commit or rollback (instances loaded
+from the session or added to it in the same function), and the `return` of one to a response model; a
+`refresh` in between clears it.
+"""
+    fix_description = """
+Inserts `await session.refresh(obj)` right after the commit (safe: one SELECT reloads the row). The editor
+also offers `expire_on_commit=False` on the session factory when it is created in the same module: unsafe,
+since it changes what every session of that factory does after a commit.
+"""
+    examples = (
+        invalid(
+            """
+            from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+            from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+            engine = create_async_engine("sqlite+aiosqlite:///notes.db")
+            Sessions = async_sessionmaker(engine)
+
+
+            class Base(DeclarativeBase):
+                pass
+
+
+            class Note(Base):
+                __tablename__ = "notes"
+                id: Mapped[int] = mapped_column(primary_key=True)
+                text: Mapped[str]
+
+
+            async def create_note(text: str) -> dict:
+                async with Sessions() as db:
+                    note = Note(text=text)
+                    db.add(note)
+                    await db.commit()
+                    return {"id": note.id, "text": note.text}  # expect: GL103
+
+
+            async def rename(note_id: int, text: str) -> int:
+                async with Sessions() as db:
+                    note = await db.get(Note, note_id)
+                    note.text = text
+                    try:
+                        await db.commit()
+                    except Exception:
+                        await db.rollback()
+                        raise
+                    return note.id  # expect: GL103
+            """,
+            fixed="""
+            from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+            from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+            engine = create_async_engine("sqlite+aiosqlite:///notes.db")
+            Sessions = async_sessionmaker(engine)
+
+
+            class Base(DeclarativeBase):
+                pass
+
+
+            class Note(Base):
+                __tablename__ = "notes"
+                id: Mapped[int] = mapped_column(primary_key=True)
+                text: Mapped[str]
+
+
+            async def create_note(text: str) -> dict:
+                async with Sessions() as db:
+                    note = Note(text=text)
+                    db.add(note)
+                    await db.commit()
+                    await db.refresh(note)
+                    return {"id": note.id, "text": note.text}  # expect: GL103
+
+
+            async def rename(note_id: int, text: str) -> int:
+                async with Sessions() as db:
+                    note = await db.get(Note, note_id)
+                    note.text = text
+                    try:
+                        await db.commit()
+                        await db.refresh(note)
+                    except Exception:
+                        await db.rollback()
+                        raise
+                    return note.id  # expect: GL103
+            """,
+        ),
+        valid(
+            """
+            from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+            from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+            engine = create_async_engine("sqlite+aiosqlite:///notes.db")
+            Sessions = async_sessionmaker(engine)
+            Keeping = async_sessionmaker(engine, expire_on_commit=False)
+
+
+            class Base(DeclarativeBase):
+                pass
+
+
+            class Note(Base):
+                __tablename__ = "notes"
+                id: Mapped[int] = mapped_column(primary_key=True)
+                text: Mapped[str]
+
+
+            async def refreshed(text: str) -> int:
+                async with Sessions() as db:
+                    note = Note(text=text)
+                    db.add(note)
+                    await db.commit()
+                    await db.refresh(note)
+                    return note.id
+
+
+            async def kept(text: str) -> int:
+                async with Keeping() as db:
+                    note = Note(text=text)
+                    db.add(note)
+                    await db.commit()
+                    return note.id
+
+
+            async def read_first(db: AsyncSession, note_id: int) -> str:
+                note = await db.get(Note, note_id)
+                text = note.text
+                await db.commit()
+                return text
+
+
+            async def not_added(text: str) -> str:
+                async with Sessions() as db:
+                    note = Note(text=text)
+                    await db.commit()
+                    return note.text
+            """
+        ),
+    )
+
+    def check(self, context: RuleContext) -> Iterator[Report]:
+        for read in context.orm.expired_reads:
+            yield self._report(read)
+
+    def _report(self, read: ExpiredRead) -> Report:
+        state = read.state
+        event = state.expired_by
+        assert event is not None
+        method = event.func.attr.value if isinstance(event.func, cst.Attribute) else "commit"
+        session = state.session
+        value = session.value if session is not None else None
+        label = f"`await {snippet(event, 30)}`"
+        if method == "rollback":
+            why = f"{label} expired it (a rollback expires every loaded instance)"
+        elif method == "expire":
+            why = f"{label} expired it"
+        else:
+            why = f"{label} expired it (the session's factory has expire_on_commit=True{_default_note(value)})"
+        owner = read.model.name
+        if read.attribute is not None:
+            message = (
+                f"`{snippet(read.node)}` is read after {why}: reading {owner}.{read.attribute} reloads the row "
+                f"with IO, which raises {MISSING_GREENLET}; refresh it after the {method}"
+            )
+        else:
+            message = (
+                f"the `{owner}` returned here is expired ({why}): serializing it for the response model reloads it "
+                f"with IO, which raises {MISSING_GREENLET}, and FastAPI answers HTTP 500 although the {method} "
+                f"succeeded; refresh it after the {method}"
+            )
+        alternatives = [fix] if (fix := self._factory_fix(value, method)) is not None else []
+        return self.report(
+            read.node, message, fix=self._refresh_fix(read), related=factory_related(value), alternatives=alternatives
+        )
+
+    @staticmethod
+    def _refresh_fix(read: ExpiredRead) -> Fix | None:
+        state = read.state
+        statement, variable, session = state.expired_statement, state.expired_variable, state.session
+        if not isinstance(statement, cst.SimpleStatementLine) or variable is None or session is None:
+            return None
+        if not session.key or session.node is None:
+            return None
+        new = refresh_statement(session.key, variable)
+
+        def build(builder: FixBuilder) -> None:
+            builder.insert(statement, new, before=False, key=("refresh", variable))
+
+        return Fix(
+            f"Refresh `{variable}` after the {'commit' if 'commit' in code(statement) else 'rollback'}",
+            Applicability.SAFE,
+            build,
+            key=("refresh", id(statement), variable),
+        )
+
+    @staticmethod
+    def _factory_fix(value: Value | None, method: str) -> Fix | None:
+        """`expire_on_commit=False` on a factory (or session) created in this module."""
+        if value is None or method != "commit":
+            return None
+        creator = value.factory or value
+        call = creator.origin
+        if not isinstance(call, cst.Call) or argument(call, 99, "expire_on_commit") not in (None,):
+            return None
+
+        def build(builder: FixBuilder) -> None:
+            def rewrite(node: cst.CSTNode) -> cst.CSTNode:
+                assert isinstance(node, cst.Call)
+                equal = cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace(""))
+                flag = cst.Arg(cst.Name("False"), cst.Name("expire_on_commit"), equal=equal)
+                args = list(node.args)
+                if args and args[-1].comma != cst.MaybeSentinel.DEFAULT:
+                    args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+                return node.with_changes(args=[*args, flag])
+
+            builder.rewrite(call, rewrite, key="expire_on_commit")
+
+        return Fix(
+            "Set expire_on_commit=False on the session factory (changes every session it makes)",
+            Applicability.UNSAFE,
+            build,
+            key=("expire_on_commit", id(call)),
+        )
+
+
+def _default_note(value: Value | None) -> str:
+    creator = (value.factory or value) if value is not None else None
+    if creator is not None and isinstance(creator.origin, cst.Call):
+        return "" if argument(creator.origin, 99, "expire_on_commit") is not None else ", the default"
+    return ""

@@ -1,0 +1,335 @@
+"""The workspace index: every module's summary, computed on demand and cached by content; and the view of the
+workspace one module's analysis resolves its imports through."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import libcst as cst
+
+from greenlint.core.parsing import parse
+from greenlint.core.source import SourceDecodeError, SourceText
+from greenlint.semantics.index_cache import SummaryCache
+from greenlint.semantics.infer import Alias, Dependency
+from greenlint.semantics.models import Definition, Model, Schema, build_model, build_schema
+from greenlint.semantics.modules import ModuleName, module_name
+from greenlint.semantics.summarize import summarize
+from greenlint.semantics.summary import SUMMARY_FORMAT, FunctionFact, Loc, ModuleSummary, Place, ValueFact
+from greenlint.semantics.values import Kind, Value
+from greenlint.semantics.walker import gather_facts
+
+MAX_INDEXED_BYTES = 2 * 1024 * 1024  # larger files are generated code, not models or dependencies
+_MAX_DEPTH = 16
+MISSING = "?"  # WorkspaceView.consulted: a module looked up that the workspace does not have
+EVERY_MODULE = "*"  # WorkspaceView.consulted: every module was searched
+
+
+def summary_key(name: ModuleName, text: str) -> str:
+    digest = hashlib.sha256(f"{SUMMARY_FORMAT}\0{name.name}\0{name.is_package}\0".encode())
+    digest.update(text.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+def summarize_text(text: str, name: ModuleName) -> ModuleSummary:
+    """A module's summary from its text; a text that does not parse contributes nothing."""
+    module = parse(text)
+    if not isinstance(module, cst.Module):
+        return ModuleSummary(name.name, name.is_package)
+    facts = gather_facts(module)
+    try:
+        return summarize(text, facts, name)
+    finally:
+        facts.release()
+
+
+class WorkspaceIndex:
+    """The Python files of a workspace by module name, and their summaries (computed when first asked for).
+
+    Open documents overlay their files' summaries with the summary of the editor's text. Thread-safe.
+    """
+
+    def __init__(self, cache: SummaryCache | None = None) -> None:
+        self.cache = cache
+        self._lock = threading.RLock()
+        self._modules: dict[str, list[Path]] = {}
+        self._names: dict[Path, ModuleName] = {}
+        self._summaries: dict[Path, ModuleSummary] = {}
+        self._overlays: dict[Path, ModuleSummary] = {}
+        self._package_directories: dict[Path, bool] = {}
+
+    # -- the files ---------------------------------------------------------------------------------------------
+    def add(self, path: Path) -> ModuleName:
+        """Register a file (idempotent); its summary is computed when first needed."""
+        path = Path(os.path.abspath(path))
+        with self._lock:
+            name = self._names.get(path)
+            if name is None:
+                name = module_name(path, self._package_directories)
+                self._names[path] = name
+                self._modules.setdefault(name.name, []).append(path)
+            return name
+
+    def add_all(self, paths: Iterable[Path]) -> None:
+        for path in paths:
+            self.add(path)
+
+    def remove(self, path: Path) -> None:
+        path = Path(os.path.abspath(path))
+        with self._lock:
+            name = self._names.pop(path, None)
+            if name is not None:
+                self._modules[name.name] = [p for p in self._modules.get(name.name, []) if p != path]
+            self._summaries.pop(path, None)
+
+    def changed(self, path: Path) -> None:
+        """The file changed on disk: its summary is computed again when next needed."""
+        with self._lock:
+            self._summaries.pop(Path(os.path.abspath(path)), None)
+            if Path(path).name == "__init__.py":
+                self._package_directories.clear()
+
+    def overlay(self, path: Path, summary: ModuleSummary | None) -> bool:
+        """Use `summary` (an open document's) for `path`, or the file again when None; True if it changed."""
+        path = Path(os.path.abspath(path))
+        with self._lock:
+            if summary is None:
+                return self._overlays.pop(path, None) is not None
+            previous = self._overlays.get(path) or self._summaries.get(path)
+            self._overlays[path] = summary
+            return previous is None or previous.digest != summary.digest
+
+    def paths(self) -> list[Path]:
+        with self._lock:
+            return list(self._names)
+
+    def name_of(self, path: Path) -> ModuleName:
+        return self._names.get(Path(os.path.abspath(path))) or self.add(path)
+
+    def files_of(self, module: str) -> list[Path]:
+        with self._lock:
+            return list(self._modules.get(module, ()))
+
+    # -- summaries ---------------------------------------------------------------------------------------------
+    def summary(self, path: Path) -> ModuleSummary:
+        path = Path(os.path.abspath(path))
+        with self._lock:
+            found = self._overlays.get(path) or self._summaries.get(path)
+            if found is not None:
+                return found
+            name = self.name_of(path)
+            summary = self._read(path, name)
+            self._summaries[path] = summary
+            return summary
+
+    def remember(self, path: Path, text: str, summary: ModuleSummary) -> None:
+        """Keep a summary built from the file's current text (by an analysis of it), sparing a parse."""
+        path = Path(os.path.abspath(path))
+        with self._lock:
+            self._summaries[path] = summary
+            if self.cache is not None:
+                self.cache.put(summary_key(self.name_of(path), text), summary)
+
+    def _read(self, path: Path, name: ModuleName) -> ModuleSummary:
+        try:
+            if path.stat().st_size > MAX_INDEXED_BYTES:
+                return ModuleSummary(name.name, name.is_package)
+            text = SourceText.decode(path.read_bytes()).text
+        except (OSError, SourceDecodeError):
+            return ModuleSummary(name.name, name.is_package)
+        key = summary_key(name, text)
+        cached = self.cache.get(key) if self.cache is not None else None
+        if cached is not None:
+            return cached
+        summary = summarize_text(text, name)
+        if self.cache is not None:
+            self.cache.put(key, summary)
+        return summary
+
+    def still_valid(self, consulted: dict[str, str]) -> bool:
+        """Whether the modules a result was computed from are unchanged (see WorkspaceView.consulted)."""
+        for key, digest in consulted.items():
+            if key == EVERY_MODULE:
+                return False
+            if key.startswith(MISSING):
+                if self.files_of(key[len(MISSING) :]):
+                    return False
+            elif Path(key) not in self._names or self.summary(Path(key)).digest != digest:
+                return False
+        return True
+
+    def classes_named(self, name: str) -> list[str]:
+        """Absolute names of the workspace's classes called `name` (reads every summary)."""
+        found = []
+        for path in self.paths():
+            summary = self.summary(path)
+            if name in summary.classes:
+                found.append(ModuleName(summary.name).qualify(name))
+        return found
+
+    def view(self, path: Path | None, own: ModuleSummary, name: ModuleName) -> WorkspaceView:
+        return WorkspaceView(self, Path(os.path.abspath(path)) if path is not None else None, own, name)
+
+
+@dataclass(frozen=True)
+class _Symbol:
+    """A module-level name of a workspace module (path None: the analysed module itself)."""
+
+    summary: ModuleSummary
+    name: str
+    path: str | None
+
+    @property
+    def qualified(self) -> str:
+        return ModuleName(self.summary.name).qualify(self.name)
+
+    def place(self, loc: Loc | None) -> Place | None:
+        return Place(self.path, loc) if self.path is not None and loc is not None else None
+
+
+class WorkspaceView:
+    """What one module's analysis sees of the workspace: its own summary, and the index for the rest.
+
+    Records the modules it consulted (with their digests), so results can be reused while those are unchanged.
+    """
+
+    def __init__(self, index: WorkspaceIndex | None, path: Path | None, own: ModuleSummary, name: ModuleName) -> None:
+        self.index = index
+        self.path = path
+        self.own = own
+        self.name = name
+        self.consulted: dict[str, str] = {}
+        self._models: dict[str, Model | None] = {}
+        self._schemas: dict[str, Schema | None] = {}
+
+    def absolute(self, qualified: str) -> str:
+        return self.name.absolute(qualified)
+
+    # -- modules and symbols -----------------------------------------------------------------------------------
+    def _module(self, module: str) -> tuple[ModuleSummary, str | None] | None:
+        if module == self.own.name:
+            return self.own, None
+        if self.index is None:
+            return None
+        candidates = self.index.files_of(module)
+        if not candidates:
+            self.consulted[MISSING + module] = ""
+            return None
+        path = max(candidates, key=self._closeness) if len(candidates) > 1 else candidates[0]
+        summary = self.index.summary(path)
+        self.consulted[str(path)] = summary.digest
+        return summary, str(path)
+
+    def _closeness(self, path: Path) -> int:
+        if self.path is None:
+            return 0
+        return len(os.path.commonpath([str(path), str(self.path)]))
+
+    def symbol(self, qualified: str, depth: int = 0) -> _Symbol | None:
+        """The workspace definition an absolute name refers to, through imports and re-exports."""
+        if depth > _MAX_DEPTH:
+            return None
+        parts = qualified.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            found = self._module(".".join(parts[:cut]))
+            if found is None:
+                continue
+            if cut != len(parts) - 1:
+                return None  # an attribute of a module-level name
+            summary, path = found
+            name = parts[-1]
+            target = summary.imports.get(name)
+            if target is not None:
+                return self.symbol(target, depth + 1)
+            return _Symbol(summary, name, path)
+        if len(parts) == 1 and qualified in self.own.classes:
+            return _Symbol(self.own, qualified, None)
+        return None
+
+    # -- sessions, factories, dependencies ---------------------------------------------------------------------
+    def value(self, qualified: str, depth: int = 0) -> Value | None:
+        symbol = self.symbol(qualified)
+        if symbol is None or depth > _MAX_DEPTH:
+            return None
+        fact = symbol.summary.values.get(symbol.name)
+        return self._value(fact, symbol, depth) if fact is not None else None
+
+    def _value(self, fact: ValueFact, symbol: _Symbol, depth: int = 0) -> Value | None:
+        factory = self.value(fact.factory, depth + 1) if fact.factory is not None else None
+        if factory is not None and factory.kind not in (Kind.ASYNC_FACTORY, Kind.SYNC_FACTORY):
+            factory = None
+        if fact.kind is None:
+            if factory is None:
+                return None
+            session = Kind.ASYNC_SESSION if factory.kind is Kind.ASYNC_FACTORY else Kind.SYNC_SESSION
+            return Value(session, factory=factory, expire_on_commit=factory.expire_on_commit, place=factory.place)
+        expires = fact.expire_on_commit
+        if factory is not None and fact.factory is not None:
+            expires = factory.expire_on_commit
+        return Value(Kind(fact.kind), factory=factory, expire_on_commit=expires, place=symbol.place(fact.loc))
+
+    def alias(self, qualified: str) -> Alias | None:
+        symbol = self.symbol(qualified)
+        fact = symbol.summary.aliases.get(symbol.name) if symbol is not None else None
+        if symbol is None or fact is None:
+            return None
+        declared = self._value(fact.declared, symbol) if fact.declared is not None else None
+        return Alias(declared, self.dependency(fact.dependency) if fact.dependency else None)
+
+    def dependency(self, qualified: str) -> Dependency | None:
+        symbol = self.symbol(qualified)
+        fact = self.function(qualified)
+        if symbol is None or fact is None:
+            return None
+        provided = self._value(fact.provides, symbol) if fact.provides is not None else None
+        return Dependency(symbol.name, provided=provided, place=symbol.place(fact.loc))
+
+    def function(self, qualified: str) -> FunctionFact | None:
+        symbol = self.symbol(qualified)
+        return symbol.summary.functions.get(symbol.name) if symbol is not None else None
+
+    # -- classes -----------------------------------------------------------------------------------------------
+    def definition(self, qualified: str) -> Definition | None:
+        symbol = self.symbol(qualified)
+        fact = symbol.summary.classes.get(symbol.name) if symbol is not None else None
+        if symbol is None or fact is None:
+            return None
+        return Definition(symbol.qualified, fact, symbol.summary.name, symbol.path)
+
+    def model(self, qualified: str) -> Model | None:
+        if qualified not in self._models:
+            self._models[qualified] = None  # guards against inheritance cycles
+            found = self.definition(qualified)
+            self._models[qualified] = build_model(found, self.definition, self.resolve) if found else None
+        return self._models[qualified]
+
+    def schema(self, qualified: str) -> Schema | None:
+        if qualified not in self._schemas:
+            self._schemas[qualified] = None
+            found = self.definition(qualified)
+            self._schemas[qualified] = build_schema(found, self.definition, self.resolve) if found else None
+        return self._schemas[qualified]
+
+    def resolve(self, definition: Definition, written: str) -> str | None:
+        """The absolute name of a class written in `definition`'s module: a local class, an import, or the
+        workspace's only mapped class of that name (SQLAlchemy resolves relationship strings by class name)."""
+        located = self._module(definition.module)
+        if located is None:
+            return None
+        summary = located[0]
+        first, _, rest = written.partition(".")
+        if first in summary.classes and not rest:
+            return ModuleName(summary.name).qualify(first)
+        if first in summary.imports:
+            return f"{summary.imports[first]}.{rest}" if rest else summary.imports[first]
+        if rest:
+            return written
+        if self.index is None:
+            return None
+        self.consulted[EVERY_MODULE] = ""
+        matches = self.index.classes_named(written)
+        return matches[0] if len(matches) == 1 else None

@@ -1,0 +1,199 @@
+"""Building a module's summary from its facts: what other modules may import from it."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from greenlint.core.positions import node_offsets, trimmed
+from greenlint.core.source import LineIndex
+from greenlint.semantics.classes import ClassReader
+from greenlint.semantics.facts import Binding, BindingKind, ModuleFacts, Scope
+from greenlint.semantics.infer import Semantics, argument
+from greenlint.semantics.modules import ModuleName
+from greenlint.semantics.names import ANNOTATED, DEPENDS
+from greenlint.semantics.orm import NO_MODELS, OrmAnalysis, returned_origin
+from greenlint.semantics.summary import AliasFact, FunctionFact, Loc, ModuleSummary, ValueFact
+from greenlint.semantics.values import Value
+
+
+class _Locator:
+    """Ranges of a few nodes, from one early-stopping code-generation pass.
+
+    The summary is built twice: the first build only records which nodes need a range (and gets None), the
+    second gets the ranges. Building is cheap next to the code generation it keeps short.
+    """
+
+    def __init__(self, module: cst.Module, text: str) -> None:
+        self.module, self.text = module, text
+        self.wanted: dict[int, cst.CSTNode] = {}
+        self.ranges: dict[int, tuple[int, int]] | None = None
+        self.lines: LineIndex | None = None
+
+    def __call__(self, node: cst.CSTNode) -> Loc | None:
+        if self.ranges is None:
+            self.wanted[id(node)] = node
+            return None
+        found = self.ranges.get(id(node))
+        if found is None or self.lines is None:
+            return None
+        start, end = trimmed(self.text, *found)
+        first, last = self.lines.position(start), self.lines.position(end)
+        return Loc(first.line, first.column, last.line, last.column)
+
+    def resolve(self) -> None:
+        self.ranges = node_offsets(self.module, self.wanted.values())
+        self.lines = LineIndex(self.text)
+
+
+def summarize(text: str, facts: ModuleFacts, name: ModuleName, *, locate: bool = True) -> ModuleSummary:
+    """The summary of a parsed module. Uses only this module's text (names of others stay unresolved).
+
+    Without `locate`, definitions get no ranges (a module analysed alone points at its own nodes instead).
+    """
+    semantics = Semantics(facts)
+    origins = OrmAnalysis(facts, semantics, NO_MODELS, name)
+    locator = _Locator(facts.module, text)
+    summary = _build(facts, name, locator, semantics, origins)
+    if not locate:
+        return summary
+    locator.resolve()
+    return _build(facts, name, locator, semantics, origins)
+
+
+def _build(
+    facts: ModuleFacts, name: ModuleName, locate: _Locator, semantics: Semantics, origins: OrmAnalysis
+) -> ModuleSummary:
+    reader = ClassReader(semantics, name.absolute, locate)
+    summary = ModuleSummary(name.name, name.is_package)
+    root = facts.root
+    for local, bindings in root.bindings.items():
+        if len(bindings) != 1:
+            continue
+        binding = bindings[0]
+        if binding.kind is BindingKind.IMPORT and binding.qualified:
+            summary.imports[local] = name.absolute(binding.qualified)
+        elif binding.kind is BindingKind.CLASS and isinstance(binding.node, cst.ClassDef) and binding.scope:
+            summary.classes[local] = reader.read(binding.node, binding.scope, name.name)
+        elif binding.kind is BindingKind.DEF and binding.scope is not None:
+            summary.functions[local] = _function(binding.scope, semantics, name, locate, origins)
+        elif binding.kind is BindingKind.ASSIGN and binding.value is not None:
+            _assignment(summary, local, binding, semantics, reader, name, locate)
+    return summary
+
+
+def _assignment(
+    summary: ModuleSummary,
+    local: str,
+    binding: Binding,
+    semantics: Semantics,
+    reader: ClassReader,
+    name: ModuleName,
+    locate: _Locator,
+) -> None:
+    value, root = binding.value, semantics.facts.root
+    assert value is not None
+    target = _target(binding)
+    base = reader.declarative_base(local, value, root)
+    if base is not None:
+        summary.classes[local] = base
+        return
+    if isinstance(value, (cst.Name, cst.Attribute)):
+        referred = _referred(value, root, semantics, name)
+        if referred is not None:  # `Db = other_module.Db`, `Session = SessionLocal`
+            summary.imports[local] = referred
+            return
+    if isinstance(value, cst.Subscript) and semantics.qualified_name(value.value, root) in ANNOTATED:
+        summary.aliases[local] = _alias(value, root, semantics, name, locate(target))
+        return
+    known = semantics.value_of(value, root)
+    if known is not None and not known.is_class:
+        summary.values[local] = _value_fact(known, locate(target))
+        return
+    factory = _called_name(value, root, semantics, name)
+    if factory is not None:
+        summary.values[local] = ValueFact(factory=factory, loc=locate(target))
+
+
+def _target(binding: Binding) -> cst.CSTNode:
+    node = binding.node
+    if isinstance(node, cst.Assign):
+        return node.targets[0].target
+    if isinstance(node, (cst.AnnAssign, cst.NamedExpr)):
+        return node.target
+    return node
+
+
+def _referred(node: cst.BaseExpression, scope: Scope, semantics: Semantics, name: ModuleName) -> str | None:
+    """The absolute name an expression refers to: an import, or a def or class of this module."""
+    qualified = semantics.qualified_name(node, scope)
+    if qualified is not None:
+        return name.absolute(qualified)
+    if isinstance(node, cst.Name):
+        found = semantics.lookup(node.value, scope)
+        if found is not None and len(found[0]) == 1 and found[0][0].kind in (BindingKind.DEF, BindingKind.CLASS):
+            return name.qualify(node.value)
+    return None
+
+
+def _called_name(node: cst.BaseExpression, scope: Scope, semantics: Semantics, name: ModuleName) -> str | None:
+    """`Factory()` / `Factory.begin()` where Factory is another module's name: the session it may make."""
+    if not isinstance(node, cst.Call):
+        return None
+    func = node.func
+    if isinstance(func, cst.Attribute) and func.attr.value == "begin":
+        func = func.value
+    qualified = semantics.qualified_name(func, scope)
+    return name.absolute(qualified) if qualified is not None else None
+
+
+def _value_fact(value: Value, loc: Loc | None) -> ValueFact:
+    return ValueFact(value.kind.value, value.expire_on_commit, loc=loc)
+
+
+def _alias(node: cst.Subscript, scope: Scope, semantics: Semantics, name: ModuleName, loc: Loc | None) -> AliasFact:
+    elements = [element.slice.value for element in node.slice if isinstance(element.slice, cst.Index)]
+    declared = semantics.annotation_value(elements[0], scope) if elements else None
+    dependency: str | None = None
+    for element in elements[1:]:
+        if isinstance(element, cst.Call) and semantics.qualified_name(element.func, scope) in DEPENDS:
+            target = argument(element, 0, "dependency")
+            dependency = _referred(target, scope, semantics, name) if target is not None else None
+    return AliasFact(_value_fact(declared, None) if declared is not None else None, dependency, loc)
+
+
+def _function(
+    scope: Scope, semantics: Semantics, name: ModuleName, locate: _Locator, origins: OrmAnalysis
+) -> FunctionFact:
+    node = scope.node
+    assert isinstance(node, cst.FunctionDef)
+    params = tuple(
+        param.name.value for param in (*node.params.posonly_params, *node.params.params, *node.params.kwonly_params)
+    )
+    provides: ValueFact | None = None
+    if scope.yields or scope.returns:
+        provided = semantics.provided_value(scope)
+        factory = _provided_factory(scope, semantics, name)
+        if provided is not None and not provided.is_class:
+            provides = ValueFact(provided.kind.value, provided.expire_on_commit, factory=factory)
+        elif factory is not None:
+            provides = ValueFact(factory=factory)
+    returns = returned_origin(scope, origins) if scope.is_async and scope.returns else None
+    return FunctionFact(scope.is_async, params, provides, returns, locate(node.name))
+
+
+def _provided_factory(scope: Scope, semantics: Semantics, name: ModuleName) -> str | None:
+    """The other module's factory whose session a dependency yields: `async with SessionLocal() as s: yield s`."""
+    for produced in scope.yields or scope.returns:
+        if isinstance(produced, cst.Name):
+            found = semantics.lookup(produced.value, scope)
+            if found is None or len(found[0]) != 1 or found[0][0].value is None:
+                continue
+            value = found[0][0].value
+            assert value is not None
+            factory = _called_name(value, found[1], semantics, name)
+            if factory is not None:
+                return factory
+        factory = _called_name(produced, scope, semantics, name)
+        if factory is not None:
+            return factory
+    return None
