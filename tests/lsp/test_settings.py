@@ -104,7 +104,7 @@ async def test_invalid_pyproject_is_reported_once(client: GreenlintTestClient, t
     assert len(errors) <= 2, f"{len(errors)} error messages for one bad setting"
 
 
-async def test_pyproject_watcher_is_registered(editor: Editor) -> None:
+async def test_pyproject_and_python_watchers_are_registered(editor: Editor) -> None:
     client = editor.client
     workspace = editor.capabilities.workspace
     watched = workspace.did_change_watched_files if workspace is not None else None
@@ -113,7 +113,7 @@ async def test_pyproject_watcher_is_registered(editor: Editor) -> None:
         assert registration.method == types.WORKSPACE_DID_CHANGE_WATCHED_FILES
         options = types.DidChangeWatchedFilesRegistrationOptions(watchers=[])
         watchers = client.protocol._converter.structure(registration.register_options, type(options)).watchers
-        assert [watcher.glob_pattern for watcher in watchers] == ["**/pyproject.toml"]
+        assert [watcher.glob_pattern for watcher in watchers] == ["**/pyproject.toml", "**/*.py"]
     else:
         assert client.registrations == []
 

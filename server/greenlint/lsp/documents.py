@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from lsprotocol import types
 
@@ -15,6 +16,7 @@ from greenlint.core.source import LineIndex
 from greenlint.lsp.convert import PositionMap, diagnostic
 from greenlint.rules.base import Rule
 from greenlint.rules.registry import selected_rules
+from greenlint.semantics.index import WorkspaceIndex
 
 
 @dataclass(eq=False)
@@ -58,11 +60,18 @@ class DocumentResult:
 
 
 def analyze_document(
-    uri: str, version: int, text: str, settings: Settings, encoding: str, path_ignores: tuple[str, ...]
+    uri: str,
+    version: int,
+    text: str,
+    settings: Settings,
+    encoding: str,
+    path_ignores: tuple[str, ...],
+    index: WorkspaceIndex | None = None,
+    path: Path | None = None,
 ) -> DocumentResult:
-    """Analyse one version of a document with the settings that apply to it."""
+    """Analyse one version of a document with the settings that apply to it (and the workspace it imports)."""
     rules = selected_rules(settings, path_ignores)
-    analysis = analyze(text, rules, settings.severity)
+    analysis = analyze(text, rules, settings.severity, index=index, path=path)
     findings = [
         finding
         for finding in analysis.findings

@@ -22,6 +22,7 @@ from greenlint.core.config import ConfigError, Settings
 from greenlint.lsp.actions import FIX_ALL, code_actions, edits_for, workspace_edit
 from greenlint.lsp.collector import IdleCollector
 from greenlint.lsp.documents import DocumentResult, analyze_document, carried_over
+from greenlint.lsp.indexing import LARGE_CHANGE, Indexer, Progress, depends_on, uri_path
 from greenlint.lsp.settings import RUN_ON_SAVE, ClientSettings
 from greenlint.lsp.workspace import LspWorkspace
 
@@ -45,6 +46,8 @@ class GreenlintServer(LanguageServer):
         self.config_errors: set[str] = set()  # each broken configuration is reported once
         self.analysis_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="greenlint-analysis")
         self.collector = IdleCollector()
+        self.indexer = Indexer(self.analysis_thread, lambda message: self.log(types.MessageType.Log, message))
+        self.indexing: asyncio.Task[None] | None = None
 
     # -- capabilities of the client ----------------------------------------------------------------------------
     @property
@@ -128,9 +131,7 @@ class GreenlintServer(LanguageServer):
         for document in list(self.workspace.text_documents.values()):
             self.schedule(document.uri, delay=0.0)
         if self.pulls_diagnostics:
-            workspace = self.client_capabilities.workspace
-            if workspace is not None and workspace.diagnostics is not None and workspace.diagnostics.refresh_support:
-                self.workspace_diagnostic_refresh(None)
+            self.refresh_pulled_diagnostics()
 
     # -- analysis ---------------------------------------------------------------------------------------------
     def schedule(self, uri: str, delay: float | None = None) -> None:
@@ -190,11 +191,16 @@ class GreenlintServer(LanguageServer):
         _, settings, ignores = self.settings_for(uri)
         encoding = str(self.workspace.position_encoding or types.PositionEncodingKind.Utf16)
         loop = asyncio.get_running_loop()
+        index, path = self.indexer.index, uri_path(uri)
         result = await loop.run_in_executor(
-            self.analysis_thread, analyze_document, uri, version, text, settings, encoding, ignores
+            self.analysis_thread, analyze_document, uri, version, text, settings, encoding, ignores, index, path
         )
         if token != self.token(uri):
             return result  # settings changed or the document was reopened meanwhile: kept by no one
+        if result.analysis.syntax_error is None:
+            changed = self.indexer.document_summary(uri, result.analysis.summary)
+            if changed is not None:
+                self.recheck_dependents({changed}, set(), except_uri=uri)
         for failure in result.analysis.failures:
             self.log(types.MessageType.Error, f"greenlint: {failure.code} failed on {uri}: {failure.error}")
         previous, good = self.results.get(uri), self.last_good.get(uri)
@@ -208,6 +214,43 @@ class GreenlintServer(LanguageServer):
         self.retire(good)
         self.collector.analysed()
         return result
+
+    def recheck_dependents(self, paths: set[str], modules: set[str], except_uri: str | None = None) -> None:
+        """Modules changed what they offer (or appeared): analyse again the open documents that use them."""
+        found = False
+        for uri, result in list(self.results.items()):
+            if uri != except_uri and depends_on(result, paths, modules):
+                found = True
+                self.retire(self.results.pop(uri))
+                self.schedule(uri)
+        if found and self.pulls_diagnostics:
+            self.refresh_pulled_diagnostics()
+
+    def refresh_pulled_diagnostics(self) -> None:
+        workspace = self.client_capabilities.workspace
+        if workspace is not None and workspace.diagnostics is not None and workspace.diagnostics.refresh_support:
+            self.workspace_diagnostic_refresh(None)
+
+    def start_indexing(self, folders: list[Path], title: str = "greenlint: indexing") -> None:
+        """(Re)build the index of workspace folders (or files) in the background, with progress when supported."""
+        if self.indexing is not None:
+            self.indexing.cancel()
+        self.indexing = asyncio.ensure_future(self._index(folders, title))
+
+    async def _index(self, folders: list[Path], title: str) -> None:
+        window = self.client_capabilities.window
+        progress = None
+        if window is not None and window.work_done_progress:
+            token = f"greenlint-indexing-{next(self.indexer.runs)}"
+            progress = Progress(self.work_done_progress, self.warn, token, title)
+        try:
+            modules = await self.indexer.build(folders, self.checker.is_excluded, progress)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # noqa: BLE001 - diagnostics go on without the rest of the workspace
+            self.log(types.MessageType.Error, f"greenlint: indexing failed: {error}")
+            return
+        self.recheck_dependents(set(), modules)
 
     def retire(self, result: DocumentResult | None) -> None:
         """Free a result's tree as soon as neither the current nor the last good result is it."""
@@ -229,6 +272,9 @@ class GreenlintServer(LanguageServer):
         self.retire(self.last_good.pop(uri, None))
         if not self.pulls_diagnostics:
             self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+        changed = self.indexer.document_summary(uri, None)  # the file on disk speaks for the module again
+        if changed is not None:
+            self.recheck_dependents({changed}, set())
 
 
 server = GreenlintServer()
@@ -244,9 +290,18 @@ def initialize(ls: GreenlintServer, params: types.InitializeParams) -> None:
 async def initialized(ls: GreenlintServer, params: types.InitializedParams) -> None:
     await ls.refresh_settings()
     workspace = ls.client_capabilities.workspace
+    folders = [path for folder in ls.workspace.folders.values() if (path := uri_path(folder.uri)) is not None]
+    if not folders and ls.workspace.root_uri and (root := uri_path(ls.workspace.root_uri)) is not None:
+        folders = [root]
+    if folders:
+        ls.indexer.use_cache_of(folders[0])
+        ls.start_indexing(folders)
     watched = workspace.did_change_watched_files if workspace is not None else None
     if watched is not None and watched.dynamic_registration:
-        watchers = [types.FileSystemWatcher(glob_pattern="**/pyproject.toml")]
+        watchers = [
+            types.FileSystemWatcher(glob_pattern="**/pyproject.toml"),
+            types.FileSystemWatcher(glob_pattern="**/*.py"),
+        ]
         options = types.DidChangeWatchedFilesRegistrationOptions(watchers=watchers)
         registration = types.Registration(
             id="greenlint-watch", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES, register_options=options
@@ -254,7 +309,7 @@ async def initialized(ls: GreenlintServer, params: types.InitializedParams) -> N
         try:
             await ls.client_register_capability_async(types.RegistrationParams(registrations=[registration]))
         except Exception as error:  # noqa: BLE001 - without file watching, saving pyproject.toml still re-checks
-            ls.warn(f"greenlint: cannot watch pyproject.toml files: {error}")
+            ls.warn(f"greenlint: cannot watch pyproject.toml and Python files: {error}")
     if ls.workspace.text_documents:
         ls.recheck_all()
 
@@ -273,6 +328,10 @@ async def did_change_configuration(ls: GreenlintServer, params: types.DidChangeC
 def did_change_watched_files(ls: GreenlintServer, params: types.DidChangeWatchedFilesParams) -> None:
     if any(change.uri.endswith("pyproject.toml") for change in params.changes):
         ls.recheck_all()
+    paths, modules = ls.indexer.files_changed(params.changes)
+    if len(paths) > LARGE_CHANGE:  # a checkout or a generator: summarize them again now, with progress
+        ls.start_indexing([Path(path) for path in sorted(paths)], "greenlint: indexing changed files")
+    ls.recheck_dependents(paths, modules)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
@@ -307,7 +366,7 @@ def did_close(ls: GreenlintServer, params: types.DidCloseTextDocumentParams) -> 
 
 @server.feature(
     types.TEXT_DOCUMENT_DIAGNOSTIC,
-    types.DiagnosticOptions(identifier="greenlint", inter_file_dependencies=False, workspace_diagnostics=False),
+    types.DiagnosticOptions(identifier="greenlint", inter_file_dependencies=True, workspace_diagnostics=False),
 )
 async def pull_diagnostics(
     ls: GreenlintServer, params: types.DocumentDiagnosticParams

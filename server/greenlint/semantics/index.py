@@ -122,9 +122,9 @@ class WorkspaceIndex:
             if found is not None:
                 return found
             name = self.name_of(path)
-            summary = self._read(path, name)
-            self._summaries[path] = summary
-            return summary
+        summary = self._read(path, name)  # outside the lock: other threads keep reading the index meanwhile
+        with self._lock:
+            return self._overlays.get(path) or self._summaries.setdefault(path, summary)
 
     def remember(self, path: Path, text: str, summary: ModuleSummary) -> None:
         """Keep a summary built from the file's current text (by an analysis of it), sparing a parse."""

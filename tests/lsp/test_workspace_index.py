@@ -1,0 +1,144 @@
+"""The workspace index in the server: cross-module diagnostics, indexing progress, and re-checks when a module
+that an open document imports changes (in the editor or on disk)."""
+
+from __future__ import annotations
+
+import copy
+import textwrap
+from pathlib import Path
+
+import pytest
+from lsprotocol import types
+
+from lsptools import FAST, Editor, GreenlintTestClient, client_capabilities, codes
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+MODELS = """
+from sqlalchemy import ForeignKey
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Author(Base):
+    __tablename__ = "authors"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    books: Mapped[list["Book"]] = relationship()
+
+
+class Book(Base):
+    __tablename__ = "books"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str]
+    author_id: Mapped[int] = mapped_column(ForeignKey("authors.id"))
+"""
+DEPS = """
+from typing import Annotated
+
+from fastapi import Depends
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+
+Sessions = async_sessionmaker(create_async_engine("sqlite+aiosqlite:///app.db"))
+
+
+async def get_db():
+    async with Sessions() as session:
+        yield session
+
+
+Db = Annotated[AsyncSession, Depends(get_db)]
+"""
+ROUTES = """
+from fastapi import APIRouter
+
+from .deps import Db
+from .models import Author
+
+router = APIRouter()
+
+
+@router.get("/authors/{author_id}/titles")
+async def titles(author_id: int, db: Db) -> list[str]:
+    author = await db.get(Author, author_id)
+    return [book.title for book in author.books]
+"""
+
+
+def workspace(root: Path) -> Path:
+    package = root / "app"
+    package.mkdir()
+    for name, text in {"__init__.py": "", "models.py": MODELS, "deps.py": DEPS, "routes.py": ROUTES}.items():
+        (package / name).write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+    return package
+
+
+async def start(client: GreenlintTestClient, root: Path, progress: bool = False) -> Editor:
+    capabilities = copy.deepcopy(client_capabilities(client.profile))
+    if progress:
+        capabilities.window = capabilities.window or types.WindowClientCapabilities()
+        capabilities.window.work_done_progress = True
+    return await Editor.start(client, root, options=FAST, capabilities=capabilities)
+
+
+async def next_diagnostics(editor: Editor, uri: str, seen: int) -> list[types.Diagnostic]:
+    """The diagnostics of `uri` after it is checked again (a new publication, or a fresh pull)."""
+    if editor.pulls:
+        return await editor.diagnostics(uri)
+    await editor.until(lambda: len(editor.publications(uri)) > seen, f"a new publication for {uri}")
+    return editor.publications(uri)[-1].diagnostics
+
+
+async def test_diagnostics_use_models_and_dependencies_of_other_modules(
+    client: GreenlintTestClient, tmp_path: Path
+) -> None:
+    package = workspace(tmp_path)
+    editor = await start(client, tmp_path)
+    uri = editor.open("app/routes.py", (package / "routes.py").read_text(encoding="utf-8"))
+    diagnostics = await editor.diagnostics(uri)
+    assert codes(diagnostics) == ["GL101"]
+    [related] = diagnostics[0].related_information or []
+    assert related.location.uri == (package / "models.py").as_uri()
+    assert related.location.range.start.line == 11  # `books: Mapped[...]` in models.py, 0-based
+    assert "Author.books" in related.message
+
+
+async def test_indexing_reports_work_done_progress(client: GreenlintTestClient, tmp_path: Path) -> None:
+    workspace(tmp_path)
+    editor = await start(client, tmp_path, progress=True)
+
+    def ended() -> list[object]:
+        return [value for values in client.progress_reports.values() for value in values if value.kind == "end"]
+
+    await editor.until(ended, "the end of indexing progress")
+    [reports] = list(client.progress_reports.values())
+    begin, end = reports[0], reports[-1]
+    assert isinstance(begin, types.WorkDoneProgressBegin) and begin.title == "greenlint: indexing"
+    assert isinstance(end, types.WorkDoneProgressEnd) and end.message == "4 modules indexed"
+
+
+async def test_editing_a_model_checks_its_importers_again(client: GreenlintTestClient, tmp_path: Path) -> None:
+    package = workspace(tmp_path)
+    editor = await start(client, tmp_path)
+    routes = editor.open("app/routes.py", (package / "routes.py").read_text(encoding="utf-8"))
+    assert codes(await editor.diagnostics(routes)) == ["GL101"]
+    models = editor.open("app/models.py", (package / "models.py").read_text(encoding="utf-8"))
+    assert codes(await editor.diagnostics(models)) == []
+    seen = len(editor.publications(routes))
+    editor.change(models, editor.texts[models].replace("relationship()", 'relationship(lazy="selectin")'))
+    assert codes(await next_diagnostics(editor, routes, seen)) == []
+
+
+async def test_a_changed_file_on_disk_checks_its_importers_again(client: GreenlintTestClient, tmp_path: Path) -> None:
+    package = workspace(tmp_path)
+    editor = await start(client, tmp_path)
+    routes = editor.open("app/routes.py", (package / "routes.py").read_text(encoding="utf-8"))
+    assert codes(await editor.diagnostics(routes)) == ["GL101"]
+    seen = len(editor.publications(routes))
+    models = package / "models.py"
+    models.write_text(models.read_text(encoding="utf-8").replace("relationship()", 'relationship(lazy="joined")'))
+    change = types.FileEvent(uri=models.as_uri(), type=types.FileChangeType.Changed)
+    editor.client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[change]))
+    assert codes(await next_diagnostics(editor, routes, seen)) == []
