@@ -4,7 +4,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shop.database import SessionDep, get_session
 from shop.models import Product
-from shop.schemas import ProductIn, ProductOut
+from shop.schemas import PriceChange, ProductIn, ProductOut
 
 router = APIRouter(prefix="/products", tags=["catalog"])
 
@@ -43,3 +43,15 @@ async def product_label(product_id: int, db: AsyncSession = Depends(get_session)
     product = db.get(Product, product_id)  # expect: GL002
     return {"label": f"{product.name} ({product.sku})"}
 
+
+
+@router.put("/{product_id}/price")
+async def change_price(product_id: int, change: PriceChange, db: SessionDep) -> dict[str, str]:
+    product = await db.get(Product, product_id)
+    if product is None:
+        raise HTTPException(status_code=404, detail="product not found")
+    product.price_cents = change.price_cents
+    await db.flush()
+    changed_at = product.updated_at  # expect: GL104
+    await db.commit()
+    return {"sku": product.sku, "changed_at": str(changed_at)}

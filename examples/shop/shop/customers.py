@@ -49,3 +49,11 @@ async def get_customer(customer_id: int, db: AsyncSession = Depends(get_session)
     if customer is None:
         raise HTTPException(status_code=404, detail="customer not found")
     return customer
+
+
+@router.get("/{customer_id}/order-count")
+async def order_count(customer_id: int, db: AsyncSession = Depends(get_session)) -> dict[str, int]:
+    customer = await db.get(Customer, customer_id)
+    if customer is None:
+        raise HTTPException(status_code=404, detail="customer not found")
+    return {"orders": len(customer.orders)}  # expect: GL101

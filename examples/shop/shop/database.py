@@ -11,6 +11,8 @@ DATABASE_URL = os.getenv("SHOP_DATABASE_URL", "sqlite+aiosqlite:///./shop.db")
 
 engine = create_async_engine(DATABASE_URL, pool_pre_ping=True)
 SessionLocal = async_sessionmaker(engine, expire_on_commit=False)
+# Background jobs get their own factory, with SQLAlchemy's default expire_on_commit=True.
+JobSession = async_sessionmaker(engine)
 
 
 async def get_session() -> AsyncIterator[AsyncSession]:

@@ -41,6 +41,12 @@ async def place_order(data: OrderIn, db: SessionDep):
     return await db.get(Order, order.id, options=[selectinload(Order.items)])
 
 
+@router.get("", response_model=list[OrderOut])
+async def list_orders(db: SessionDep, status: str = "pending"):
+    orders = await db.scalars(select(Order).where(Order.status == status).order_by(Order.id))
+    return orders.all()  # expect: GL102
+
+
 @router.get("/{order_id}", response_model=OrderOut)
 async def get_order(order_id: int, db: SessionDep):
     order = await db.get(Order, order_id, options=[selectinload(Order.items)])

@@ -18,6 +18,10 @@ class ProductOut(ProductIn, ORMModel):
     id: int
 
 
+class PriceChange(BaseModel):
+    price_cents: int = Field(ge=0)
+
+
 class CustomerIn(BaseModel):
     name: str = Field(max_length=100)
     email: str = Field(max_length=254)
