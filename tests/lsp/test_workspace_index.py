@@ -142,3 +142,56 @@ async def test_a_changed_file_on_disk_checks_its_importers_again(client: Greenli
     change = types.FileEvent(uri=models.as_uri(), type=types.FileChangeType.Changed)
     editor.client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[change]))
     assert codes(await next_diagnostics(editor, routes, seen)) == []
+
+
+COMMITTING = """
+from fastapi import APIRouter
+
+from .deps import Db
+from .models import Author
+
+router = APIRouter()
+
+
+@router.post("/authors")
+async def create_author(db: Db) -> int:
+    author = Author()
+    db.add(author)
+    await db.commit()
+    return author.id
+"""
+
+
+async def test_factory_fix_edits_the_module_that_creates_the_factory(
+    client: GreenlintTestClient, tmp_path: Path
+) -> None:
+    package = workspace(tmp_path)
+    (package / "create.py").write_text(textwrap.dedent(COMMITTING).lstrip(), encoding="utf-8")
+    editor = await start(client, tmp_path)
+    uri = editor.open("app/create.py", (package / "create.py").read_text(encoding="utf-8"))
+    diagnostics = await editor.diagnostics(uri)
+    assert codes(diagnostics) == ["GL103"]
+    titles = [action.title for action in await editor.code_actions(uri, diagnostics)]
+    assert titles[:2] == [
+        "greenlint (GL103): Refresh `author` after the commit",
+        "greenlint (GL103): Set expire_on_commit=False on the session factory (changes every session it makes)",
+    ]
+    action = await editor.action(uri, titles[1], diagnostics)
+    if editor.resolves_edits:
+        action = await editor.client.code_action_resolve_async(action)
+    edit = action.edit
+    assert edit is not None
+    deps = (package / "deps.py").as_uri()
+    if editor.versioned_edits:
+        assert edit.document_changes is not None
+        [change] = edit.document_changes
+        assert isinstance(change, types.TextDocumentEdit)
+        assert (change.text_document.uri, change.text_document.version) == (deps, None)
+        edits = change.edits
+    else:
+        assert edit.changes is not None and list(edit.changes) == [deps]
+        edits = edit.changes[deps]
+    [text_edit] = edits
+    assert isinstance(text_edit, types.TextEdit)
+    assert text_edit.new_text == ", expire_on_commit=False"
+    assert text_edit.range.start.line == 5  # `Sessions = async_sessionmaker(...)` in deps.py, 0-based

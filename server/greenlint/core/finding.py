@@ -37,12 +37,21 @@ class Edit:
     new_text: str
 
 
+@dataclass(frozen=True)
+class ExternalEdit:
+    """A fix's change to another file of the workspace: its new text from its current text, computed when asked."""
+
+    path: str
+    rewrite: Callable[[str], str]
+
+
 @dataclass(frozen=True, eq=False)
 class Fix:
     """A fix whose text is computed only when asked for: `build` registers node rewrites on a FixBuilder.
 
     `key` identifies identical fixes offered by several findings (applied once); fixes that share a `claims`
-    entry change the meaning of the same code and are never applied in the same pass.
+    entry change the meaning of the same code and are never applied in the same pass. `external` changes
+    another file (only editors apply it, as part of the code action's workspace edit).
     """
 
     message: str
@@ -50,6 +59,7 @@ class Fix:
     build: Callable[[FixBuilder], None]
     key: Hashable
     claims: frozenset[Hashable] = frozenset()
+    external: ExternalEdit | None = None
 
 
 @dataclass(frozen=True)

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
 
 from greenlint.core.autofix import fix_text
-from greenlint.core.finding import Applicability, Edit
+from greenlint.core.finding import Applicability, Edit, Finding, Fix
 from greenlint.core.fixer import text_edits
 from greenlint.core.suppression import with_noqa
-from greenlint.lsp.convert import SOURCE
+from greenlint.lsp.convert import SOURCE, PositionMap
 from greenlint.lsp.documents import DocumentResult
 
 FIX_ALL = f"{types.CodeActionKind.SourceFixAll.value}.greenlint"
+OtherDocuments = Callable[[Path], "tuple[str, int | None, str, PositionMap] | None"]  # uri, version, text, positions
 
 
 def wanted(kind: str, only: Sequence[str] | None) -> bool:
@@ -22,12 +25,27 @@ def wanted(kind: str, only: Sequence[str] | None) -> bool:
     return only is None or any(kind == requested or kind.startswith(f"{requested}.") for requested in only)
 
 
-def workspace_edit(uri: str, version: int, edits: list[types.TextEdit], versioned: bool) -> types.WorkspaceEdit:
+@dataclass(frozen=True)
+class DocumentEdits:
+    """Text edits to one document; `version` None: a file the editor has not opened."""
+
+    uri: str
+    version: int | None
+    edits: list[types.TextEdit]
+
+
+def workspace_edit(changes: Sequence[DocumentEdits], versioned: bool) -> types.WorkspaceEdit:
     """A WorkspaceEdit, with versioned documentChanges when the client supports them."""
     if versioned:
-        identifier = types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version)
-        return types.WorkspaceEdit(document_changes=[types.TextDocumentEdit(identifier, edits)])
-    return types.WorkspaceEdit(changes={uri: edits})
+        return types.WorkspaceEdit(
+            document_changes=[
+                types.TextDocumentEdit(
+                    types.OptionalVersionedTextDocumentIdentifier(uri=c.uri, version=c.version), c.edits
+                )
+                for c in changes
+            ]
+        )
+    return types.WorkspaceEdit(changes={change.uri: change.edits for change in changes})
 
 
 def code_actions(
@@ -47,14 +65,15 @@ def code_actions(
                 continue
             code = finding.code
             data = {"uri": result.uri, "version": result.version, "start": finding.start_offset, "code": code}
-            if finding.fix is not None:
+            fixes = ([finding.fix] if finding.fix is not None else []) + list(finding.alternatives)
+            for number, fix in enumerate(fixes):
                 actions.append(
                     types.CodeAction(
-                        title=f"greenlint ({code}): {finding.fix.message}",
+                        title=f"greenlint ({code}): {fix.message}",
                         kind=types.CodeActionKind.QuickFix,
                         diagnostics=[item],
-                        is_preferred=finding.fix.applicability is Applicability.SAFE,
-                        data={**data, "action": "fix"},
+                        is_preferred=number == 0 and fix.applicability is Applicability.SAFE,
+                        data={**data, "action": "fix", "fix": number},
                     )
                 )
             if disable_comment:
@@ -81,8 +100,30 @@ def _has_safe_fix(result: DocumentResult) -> bool:
     return any(f.fix is not None and f.fix.applicability is Applicability.SAFE for f in result.findings)
 
 
-def edits_for(result: DocumentResult, data: dict[str, Any]) -> list[types.TextEdit] | None:
-    """The text edits of a code action, computed on demand; None if it no longer applies."""
+def edits_for(result: DocumentResult, data: dict[str, Any], other: OtherDocuments) -> list[DocumentEdits]:
+    """The edits of a code action, computed on demand (none if it no longer applies)."""
+    own = edits_in_document(result, data)
+    changes = [DocumentEdits(result.uri, result.version, own)] if own else []
+    finding = result.finding_at(int(data.get("start", -1)), str(data.get("code")))
+    fix = _chosen_fix(finding, data) if finding is not None and data.get("action") == "fix" else None
+    if fix is not None and fix.external is not None:
+        found = other(Path(fix.external.path))
+        if found is not None:
+            uri, version, text, positions = found
+            edits = text_edits(text, fix.external.rewrite(text))
+            if edits:
+                changes.append(DocumentEdits(uri, version, [positions.text_edit(edit) for edit in edits]))
+    return changes
+
+
+def _chosen_fix(finding: Finding, data: dict[str, Any]) -> Fix | None:
+    fixes = ([finding.fix] if finding.fix is not None else []) + list(finding.alternatives)
+    number = data.get("fix", 0)
+    return fixes[number] if isinstance(number, int) and 0 <= number < len(fixes) else None
+
+
+def edits_in_document(result: DocumentResult, data: dict[str, Any]) -> list[types.TextEdit] | None:
+    """The text edits a code action makes to its own document."""
     action = data.get("action")
     if action == "fixAll":
         fixed = fix_text(result.analysis.text, result.rules, result.settings.severity, unsafe=False).text
@@ -90,8 +131,9 @@ def edits_for(result: DocumentResult, data: dict[str, Any]) -> list[types.TextEd
     finding = result.finding_at(int(data.get("start", -1)), str(data.get("code")))
     if finding is None:
         return None
-    if action == "fix" and finding.fix is not None:
-        return [result.positions.text_edit(edit) for edit in result.analysis.edits([finding.fix])]
+    fix = _chosen_fix(finding, data) if action == "fix" else None
+    if fix is not None:
+        return [result.positions.text_edit(edit) for edit in result.analysis.edits([fix])]
     if action == "noqa":
         lines = result.positions.lines
         line = finding.start.line

@@ -19,8 +19,10 @@ from pygls.workspace import TextDocument
 from greenlint import __version__
 from greenlint.core.checker import Checker
 from greenlint.core.config import ConfigError, Settings
+from greenlint.core.source import SourceDecodeError, SourceText
 from greenlint.lsp.actions import FIX_ALL, code_actions, edits_for, workspace_edit
 from greenlint.lsp.collector import IdleCollector
+from greenlint.lsp.convert import PositionMap
 from greenlint.lsp.documents import DocumentResult, analyze_document, carried_over
 from greenlint.lsp.indexing import LARGE_CHANGE, Indexer, Progress, depends_on, uri_path
 from greenlint.lsp.settings import RUN_ON_SAVE, ClientSettings
@@ -94,6 +96,20 @@ class GreenlintServer(LanguageServer):
                 self.log(types.MessageType.Error, f"greenlint: {error} (using the defaults)")
             file_settings = Settings()
         return client, client.over(file_settings), file_settings.ignored_for(path)
+
+    def other_document(self, path: Path) -> tuple[str, int | None, str, PositionMap] | None:
+        """Another file a fix changes: its URI, version (None: not open), text and positions."""
+        uri = path.as_uri()
+        document = self.document(uri)
+        if document is not None:
+            text, version = document.source, document.version
+        else:
+            try:
+                text, version = SourceText.decode(path.read_bytes()).text, None
+            except (OSError, SourceDecodeError):
+                return None
+        encoding = str(self.workspace.position_encoding or types.PositionEncodingKind.Utf16)
+        return uri, version, text, PositionMap(text, encoding)
 
     def warn(self, message: str) -> None:
         self.log(types.MessageType.Warning, message)
@@ -409,9 +425,9 @@ def resolve(ls: GreenlintServer, action: types.CodeAction) -> types.CodeAction:
     result = ls.results.get(str(data.get("uri")))
     if result is None or result.version != data.get("version"):
         return action
-    edits = edits_for(result, data)
-    if edits:
-        action.edit = workspace_edit(result.uri, result.version, edits, ls.versioned_edits)
+    changes = edits_for(result, data, ls.other_document)
+    if changes:
+        action.edit = workspace_edit(changes, ls.versioned_edits)
     return action
 
 

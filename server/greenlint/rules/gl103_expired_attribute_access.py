@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import libcst as cst
 
-from greenlint.core.finding import Applicability, Fix, Report, Severity
+from greenlint.core.finding import Applicability, ExternalEdit, Fix, Report, Severity
 from greenlint.core.fixer import FixBuilder
 from greenlint.rules.base import Rule, RuleContext, invalid, valid
 from greenlint.rules.common import snippet
@@ -36,8 +36,8 @@ from the session or added to it in the same function), and the `return` of one t
 """
     fix_description = """
 Inserts `await session.refresh(obj)` right after the commit (safe: one SELECT reloads the row). The editor
-also offers `expire_on_commit=False` on the session factory when it is created in the same module: unsafe,
-since it changes what every session of that factory does after a commit.
+also offers `expire_on_commit=False` on the session factory, in the module that creates it (the code action
+edits that file): unsafe, since it changes what every session of that factory does after a commit.
 """
     examples = (
         invalid(
@@ -228,32 +228,58 @@ since it changes what every session of that factory does after a commit.
 
     @staticmethod
     def _factory_fix(value: Value | None, method: str) -> Fix | None:
-        """`expire_on_commit=False` on a factory (or session) created in this module."""
+        """`expire_on_commit=False` on the factory (or session): here, or in the module that creates it."""
         if value is None or method != "commit":
             return None
         creator = value.factory or value
+        message = "Set expire_on_commit=False on the session factory (changes every session it makes)"
         call = creator.origin
-        if not isinstance(call, cst.Call) or argument(call, 99, "expire_on_commit") not in (None,):
+        if isinstance(call, cst.Call):
+            if argument(call, 99, "expire_on_commit") is not None:
+                return None
+
+            def build(builder: FixBuilder) -> None:
+                builder.rewrite(call, _without_expiry, key="expire_on_commit")
+
+            return Fix(message, Applicability.UNSAFE, build, key=("expire_on_commit", id(call)))
+        place = creator.place
+        if place is None or place.name is None:
             return None
+        name = place.name
+        external = ExternalEdit(place.path, lambda text: _factory_without_expiry(text, name))
+        return Fix(message, Applicability.UNSAFE, lambda _: None, key=("expire_on_commit", place), external=external)
 
-        def build(builder: FixBuilder) -> None:
-            def rewrite(node: cst.CSTNode) -> cst.CSTNode:
-                assert isinstance(node, cst.Call)
-                equal = cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace(""))
-                flag = cst.Arg(cst.Name("False"), cst.Name("expire_on_commit"), equal=equal)
-                args = list(node.args)
-                if args and args[-1].comma != cst.MaybeSentinel.DEFAULT:
-                    args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
-                return node.with_changes(args=[*args, flag])
 
-            builder.rewrite(call, rewrite, key="expire_on_commit")
+def _without_expiry(node: cst.CSTNode) -> cst.CSTNode:
+    """A factory call with `expire_on_commit=False` (added, or replacing the value it had)."""
+    assert isinstance(node, cst.Call)
+    args = [arg for arg in node.args if not (arg.keyword is not None and arg.keyword.value == "expire_on_commit")]
+    if args and args[-1].comma != cst.MaybeSentinel.DEFAULT:
+        args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+    equal = cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace(""))
+    return node.with_changes(args=[*args, cst.Arg(cst.Name("False"), cst.Name("expire_on_commit"), equal=equal)])
 
-        return Fix(
-            "Set expire_on_commit=False on the session factory (changes every session it makes)",
-            Applicability.UNSAFE,
-            build,
-            key=("expire_on_commit", id(call)),
-        )
+
+def _factory_without_expiry(text: str, name: str) -> str:
+    """The text of the factory's module with `expire_on_commit=False` on `name = factory(...)`."""
+    try:
+        module = cst.parse_module(text)
+    except (cst.ParserSyntaxError, RecursionError, ValueError):
+        return text
+    body = list(module.body)
+    for index, statement in enumerate(body):
+        if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+            continue
+        small = statement.body[0]
+        targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else []
+        if isinstance(small, cst.AnnAssign):
+            targets = [small.target]
+        value = small.value if isinstance(small, (cst.Assign, cst.AnnAssign)) else None
+        if isinstance(value, cst.Call) and any(isinstance(t, cst.Name) and t.value == name for t in targets):
+            changed = small.with_changes(value=_without_expiry(value))
+            body[index] = statement.with_changes(body=[changed])
+            return module.with_changes(body=body).code
+    return text
 
 
 def _default_note(value: Value | None) -> str:

@@ -188,7 +188,7 @@ class _Symbol:
         return ModuleName(self.summary.name).qualify(self.name)
 
     def place(self, loc: Loc | None) -> Place | None:
-        return Place(self.path, loc) if self.path is not None and loc is not None else None
+        return Place(self.path, loc, self.name) if self.path is not None and loc is not None else None
 
 
 class WorkspaceView:

@@ -136,14 +136,21 @@ def _referred(node: cst.BaseExpression, scope: Scope, semantics: Semantics, name
 
 
 def _called_name(node: cst.BaseExpression, scope: Scope, semantics: Semantics, name: ModuleName) -> str | None:
-    """`Factory()` / `Factory.begin()` where Factory is another module's name: the session it may make."""
+    """`Factory()` / `Factory.begin()`: the absolute name of the module-level factory (imported or defined here)
+    whose session it may make."""
     if not isinstance(node, cst.Call):
         return None
     func = node.func
     if isinstance(func, cst.Attribute) and func.attr.value == "begin":
         func = func.value
     qualified = semantics.qualified_name(func, scope)
-    return name.absolute(qualified) if qualified is not None else None
+    if qualified is not None:
+        return name.absolute(qualified)
+    if isinstance(func, cst.Name):
+        found = semantics.lookup(func.value, scope)
+        if found is not None and found[1] is semantics.facts.root and found[0][0].kind is BindingKind.ASSIGN:
+            return name.qualify(func.value)
+    return None
 
 
 def _value_fact(value: Value, loc: Loc | None) -> ValueFact:

@@ -30,10 +30,11 @@ class Loc:
 
 @dataclass(frozen=True)
 class Place:
-    """A range in another file of the workspace."""
+    """A range in another file of the workspace (and the module-level name defined there, if any)."""
 
     path: str
     loc: Loc
+    name: str | None = None
 
 
 @dataclass(frozen=True)
