@@ -111,6 +111,7 @@ class UnawaitedAsyncCall(Rule):
     code = "GL002"
     name = "unawaited-async-call"
     severity = Severity.ERROR
+    needles = tuple(f".{method}(" for method in sorted(_ANY_COROUTINE_METHOD))  # the session may come from elsewhere
     summary = "A coroutine method of AsyncSession / AsyncConnection / AsyncEngine is called without `await`."
     explanation = """
 Every I/O method of `AsyncSession`, `AsyncConnection`, `AsyncEngine` and `async_scoped_session` is a

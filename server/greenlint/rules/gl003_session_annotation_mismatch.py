@@ -49,6 +49,7 @@ class SessionAnnotationMismatch(Rule):
     code = "GL003"
     name = "session-annotation-mismatch"
     severity = Severity.INFORMATION
+    needles = ("import",)  # the annotation, the alias or the dependency may come from another module
     summary = "A parameter annotated `Session` receives an AsyncSession from its dependency (or the reverse)."
     explanation = """
 FastAPI ignores a parameter's annotation when a `Depends(...)` provides it: a route declared
@@ -141,7 +142,8 @@ import. Safe: annotations do not change what FastAPI injects.
                     declared = semantics.annotation_value(type_node, outer)
                     if declared is None or not declared.kind.is_session or declared.kind is provided.kind:
                         continue
-                    yield self._report(name, binding, type_node, declared, provided, dependency)
+                    names_class = SESSION_CLASSES.get(semantics.qualified_name(type_node, outer) or "") is not None
+                    yield self._report(name, binding, type_node, declared, provided, dependency, names_class)
 
     def _report(
         self,
@@ -151,6 +153,7 @@ import. Safe: annotations do not change what FastAPI injects.
         declared: Value,
         provided: Value,
         dependency: Dependency,
+        fixable: bool,
     ) -> Report:
         module, class_name = _class_for(provided)
         provider = dependency.name
@@ -169,7 +172,12 @@ import. Safe: annotations do not change what FastAPI injects.
             replacement = builder.import_name(module, class_name)
             builder.rewrite(type_node, lambda _: replacement, key="annotation")
 
-        fix = Fix(f"Annotate `{name}` as `{class_name}`", Applicability.SAFE, build, key=("annotate", id(type_node)))
+        # An alias imported from another module (`Db`) is fixed there, not replaced here by a bare class.
+        fix = (
+            Fix(f"Annotate `{name}` as `{class_name}`", Applicability.SAFE, build, key=("annotate", id(type_node)))
+            if fixable
+            else None
+        )
         annotation = binding.annotation
         assert annotation is not None
         where = f"`{provider}` provides the session"

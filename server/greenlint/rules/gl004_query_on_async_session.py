@@ -57,6 +57,7 @@ class QueryOnAsyncSession(Rule):
     code = "GL004"
     name = "query-on-async-session"
     severity = Severity.ERROR
+    needles = (".query(",)
     summary = "The legacy `.query(...)` API is used on an AsyncSession."
     explanation = """
 `AsyncSession` has no `query()` method: `db.query(User)` raises

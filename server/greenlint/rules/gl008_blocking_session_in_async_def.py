@@ -25,6 +25,7 @@ class BlockingSessionInAsyncDef(Rule):
     code = "GL008"
     name = "blocking-session-in-async-def"
     severity = Severity.WARNING
+    needles = ("async def",)
     summary = "A sync Session or Connection does I/O inside `async def`, blocking the event loop."
     explanation = """
 A sync `Session` (from `create_engine` + `sessionmaker`) used inside `async def` works and commits, but every

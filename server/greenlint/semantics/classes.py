@@ -9,7 +9,7 @@ import libcst as cst
 
 from greenlint.semantics.facts import BindingKind, Scope
 from greenlint.semantics.infer import Semantics, argument
-from greenlint.semantics.names import DECLARATIVE_BASE_FACTORIES, DECLARATIVE_BASES
+from greenlint.semantics.names import DECLARATIVE_BASE, DECLARATIVE_BASE_FACTORIES
 from greenlint.semantics.summary import ClassFact, ColumnFact, FieldFact, Loc, RelationshipFact
 
 Locate = Callable[[cst.CSTNode], "Loc | None"]
@@ -18,6 +18,7 @@ _MAPPED_ANNOTATIONS = {"Mapped": None, "WriteOnlyMapped": "write_only", "Dynamic
 _RELATIONSHIP_CALLS = frozenset({"relationship", "relation", "Relationship"})
 _COLUMN_CALLS = frozenset({"Column", "mapped_column", "column_property", "deferred", "Field", "composite"})
 _COLLECTIONS = frozenset({"list", "List", "set", "Set", "Sequence", "MutableSequence", "Collection", "frozenset"})
+_MAPPINGS = frozenset({"dict", "Dict", "Mapping", "MutableMapping"})
 _OPTIONAL = frozenset({"Optional"})
 _LAZY_CONSTANTS = {"True": "select", "False": "joined", "None": "noload"}
 
@@ -47,7 +48,9 @@ def _dict_literal(node: cst.BaseExpression | None) -> dict[str, cst.BaseExpressi
             if isinstance(element, cst.DictElement) and isinstance(key := _literal(element.key), str):
                 found[key] = element.value
         return found
-    if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value in ("dict", "ConfigDict"):
+    func = node.func if isinstance(node, cst.Call) else None
+    called = func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else ""
+    if isinstance(node, cst.Call) and called in ("dict", "ConfigDict"):
         return {arg.keyword.value: arg.value for arg in node.args if arg.keyword is not None}
     return None
 
@@ -78,7 +81,7 @@ class ClassReader:
     def declarative_base(self, name: str, value: cst.BaseExpression, scope: Scope) -> ClassFact | None:
         """`Base = declarative_base()`: a base class that maps its subclasses."""
         if isinstance(value, cst.Call) and self.qualified(value.func, scope) in DECLARATIVE_BASE_FACTORIES:
-            return ClassFact(name, bases=(next(iter(DECLARATIVE_BASES)),), loc=self.locate(value))
+            return ClassFact(name, bases=(DECLARATIVE_BASE,), loc=self.locate(value))
         return None
 
     def read(self, node: cst.ClassDef, scope: Scope, module: str) -> ClassFact:
@@ -268,10 +271,12 @@ class _ClassBody:
             elements = [e.slice.value for e in annotation.slice if isinstance(e.slice, cst.Index)]
             if not elements:
                 return None, False
+            if outer in _MAPPED_ANNOTATIONS and _MAPPED_ANNOTATIONS[outer] is not None:  # WriteOnly, Dynamic
+                return self._annotation_target(elements[0], depth + 1)[0], True
             if outer in _MAPPED_ANNOTATIONS or outer in _OPTIONAL or outer == "Annotated":
                 return self._annotation_target(elements[0], depth + 1)
-            if outer in _COLLECTIONS:
-                inner, _ = self._annotation_target(elements[0], depth + 1)
+            if outer in _COLLECTIONS or outer in _MAPPINGS:  # a mapping collection: the values are the objects
+                inner, _ = self._annotation_target(elements[-1], depth + 1)
                 return inner, True
             return None, False
         if isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr):

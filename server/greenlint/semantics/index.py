@@ -16,7 +16,7 @@ from greenlint.core.parsing import parse
 from greenlint.core.source import SourceDecodeError, SourceText
 from greenlint.semantics.index_cache import SummaryCache
 from greenlint.semantics.infer import Alias, Dependency
-from greenlint.semantics.models import Definition, Model, Schema, build_model, build_schema
+from greenlint.semantics.models import Definition, Model, Schema, build_model, build_schema, is_mapped
 from greenlint.semantics.modules import ModuleName, module_name
 from greenlint.semantics.summarize import summarize
 from greenlint.semantics.summary import SUMMARY_FORMAT, FunctionFact, Loc, ModuleSummary, Place, ValueFact
@@ -69,10 +69,30 @@ class WorkspaceIndex:
         with self._lock:
             name = self._names.get(path)
             if name is None:
-                name = module_name(path, self._package_directories)
-                self._names[path] = name
-                self._modules.setdefault(name.name, []).append(path)
+                name = self._register(path)
+                if path.name == "__init__.py":
+                    self._packages_changed(path.parent)
+                    name = self._names[path]
             return name
+
+    def _register(self, path: Path) -> ModuleName:
+        name = module_name(path, self._package_directories)
+        self._names[path] = name
+        self._modules.setdefault(name.name, []).append(path)
+        return name
+
+    def _unregister(self, path: Path) -> None:
+        name = self._names.pop(path, None)
+        if name is not None:
+            self._modules[name.name] = [p for p in self._modules.get(name.name, []) if p != path]
+        self._summaries.pop(path, None)
+
+    def _packages_changed(self, directory: Path) -> None:
+        """An `__init__.py` appeared or went: the files below its directory are imported by other names now."""
+        self._package_directories.clear()
+        for path in [path for path in self._names if directory in path.parents]:
+            self._unregister(path)
+            self._register(path)
 
     def add_all(self, paths: Iterable[Path]) -> None:
         for path in paths:
@@ -81,17 +101,14 @@ class WorkspaceIndex:
     def remove(self, path: Path) -> None:
         path = Path(os.path.abspath(path))
         with self._lock:
-            name = self._names.pop(path, None)
-            if name is not None:
-                self._modules[name.name] = [p for p in self._modules.get(name.name, []) if p != path]
-            self._summaries.pop(path, None)
+            self._unregister(path)
+            if path.name == "__init__.py":
+                self._packages_changed(path.parent)
 
     def changed(self, path: Path) -> None:
         """The file changed on disk: its summary is computed again when next needed."""
         with self._lock:
             self._summaries.pop(Path(os.path.abspath(path)), None)
-            if Path(path).name == "__init__.py":
-                self._package_directories.clear()
 
     def overlay(self, path: Path, summary: ModuleSummary | None) -> bool:
         """Use `summary` (an open document's) for `path`, or the file again when None; True if it changed."""
@@ -245,6 +262,11 @@ class WorkspaceView:
             target = summary.imports.get(name)
             if target is not None:
                 return self.symbol(target, depth + 1)
+            if not summary.defines(name):
+                for star in summary.star_imports:  # `from .user import *`
+                    through = self.symbol(f"{star}.{name}", depth + 1)
+                    if through is not None and through.summary.defines(through.name):
+                        return through
             return _Symbol(summary, name, path)
         if len(parts) == 1 and qualified in self.own.classes:
             return _Symbol(self.own, qualified, None)
@@ -304,7 +326,7 @@ class WorkspaceView:
         if qualified not in self._models:
             self._models[qualified] = None  # guards against inheritance cycles
             found = self.definition(qualified)
-            self._models[qualified] = build_model(found, self.definition, self.resolve) if found else None
+            self._models[qualified] = build_model(found, self.definition, self.resolve_mapped) if found else None
         return self._models[qualified]
 
     def schema(self, qualified: str) -> Schema | None:
@@ -314,9 +336,22 @@ class WorkspaceView:
             self._schemas[qualified] = build_schema(found, self.definition, self.resolve) if found else None
         return self._schemas[qualified]
 
+    def resolve_mapped(self, definition: Definition, written: str) -> str | None:
+        """A relationship's target: as `resolve`, else the workspace's only mapped class of that name (SQLAlchemy
+        resolves relationship strings in its registry of mapped classes, by class name)."""
+        found = self.resolve(definition, written)
+        if found is not None or "." in written or self.index is None:
+            return found
+        self.consulted[EVERY_MODULE] = ""
+        matches = [name for name in self.index.classes_named(written) if self._is_mapped(name)]
+        return matches[0] if len(matches) == 1 else None
+
+    def _is_mapped(self, qualified: str) -> bool:
+        definition = self.definition(qualified)
+        return definition is not None and is_mapped(definition, self.definition)
+
     def resolve(self, definition: Definition, written: str) -> str | None:
-        """The absolute name of a class written in `definition`'s module: a local class, an import, or the
-        workspace's only mapped class of that name (SQLAlchemy resolves relationship strings by class name)."""
+        """The absolute name of a class written in `definition`'s module: a class defined there, or imported."""
         located = self._module(definition.module)
         if located is None:
             return None
@@ -326,10 +361,4 @@ class WorkspaceView:
             return ModuleName(summary.name).qualify(first)
         if first in summary.imports:
             return f"{summary.imports[first]}.{rest}" if rest else summary.imports[first]
-        if rest:
-            return written
-        if self.index is None:
-            return None
-        self.consulted[EVERY_MODULE] = ""
-        matches = self.index.classes_named(written)
-        return matches[0] if len(matches) == 1 else None
+        return written if rest else None

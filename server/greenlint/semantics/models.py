@@ -109,13 +109,21 @@ def ancestry(definition: Definition, lookup: Lookup, limit: int = 32) -> tuple[l
     return seen, external
 
 
+def is_mapped(definition: Definition, lookup: Lookup) -> bool:
+    """Whether a class is mapped: a declarative base in its ancestry and a table in it (SQLModel: table=True)."""
+    chain, external = ancestry(definition, lookup)
+    return _maps(definition, chain, external)
+
+
+def _maps(definition: Definition, chain: list[Definition], external: set[str]) -> bool:
+    declarative = bool(external & DECLARATIVE_BASES) and any(item.fact.mapped for item in chain)
+    return declarative or (SQLMODEL_BASE in external and definition.fact.mapped)
+
+
 def build_model(definition: Definition, lookup: Lookup, resolve: Resolve) -> Model | None:
     """The model a class definition maps, or None when it is not a mapped class."""
     chain, external = ancestry(definition, lookup)
-    declarative = bool(external & DECLARATIVE_BASES)
-    sqlmodel = SQLMODEL_BASE in external
-    mapped = any(item.fact.mapped for item in chain)
-    if not ((declarative and mapped) or (sqlmodel and definition.fact.mapped)):
+    if not _maps(definition, chain, external):
         return None
     relationships: dict[str, Relationship] = {}
     columns: dict[str, Column] = {}

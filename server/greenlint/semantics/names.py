@@ -66,6 +66,7 @@ CANONICAL_SESSION_CLASS = {
     Kind.SYNC_SESSION: ("sqlalchemy.orm", "Session"),
 }
 
+DECLARATIVE_BASE = "sqlalchemy.orm.DeclarativeBase"
 DECLARATIVE_BASES = frozenset(
     {
         "sqlalchemy.orm.DeclarativeBase",

@@ -551,9 +551,11 @@ class _Flow:
         if isinstance(receiver, Objects):
             return receiver if name in _OBJECTS_METHODS else None
         session = self.session(func.value)
-        if session is not None and name in ("add", "add_all") and node.args:
+        if session is None:
+            return self.constructed(node)  # `models.User(...)`
+        if name in ("add", "add_all") and node.args:
             self.added(session, node.args[0].value)
-        elif session is not None and name == "expire" and node.args:
+        elif name == "expire" and node.args:
             self.expired(self.evaluate_quiet(node.args[0].value), node)
         return None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import libcst as cst
+from libcst.helpers import get_full_name_for_node
 
 from greenlint.core.positions import node_offsets, trimmed
 from greenlint.core.source import LineIndex
@@ -64,7 +65,7 @@ def _build(
     facts: ModuleFacts, name: ModuleName, locate: _Locator, semantics: Semantics, origins: OrmAnalysis
 ) -> ModuleSummary:
     reader = ClassReader(semantics, name.absolute, locate)
-    summary = ModuleSummary(name.name, name.is_package)
+    summary = ModuleSummary(name.name, name.is_package, star_imports=_star_imports(facts.module, name))
     root = facts.root
     for local, bindings in root.bindings.items():
         if len(bindings) != 1:
@@ -79,6 +80,19 @@ def _build(
         elif binding.kind is BindingKind.ASSIGN and binding.value is not None:
             _assignment(summary, local, binding, semantics, reader, name, locate)
     return summary
+
+
+def _star_imports(module: cst.Module, name: ModuleName) -> tuple[str, ...]:
+    """The modules a module re-exports everything of: `from .user import *` (top-level statements)."""
+    found = []
+    for statement in module.body:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            if isinstance(small, cst.ImportFrom) and isinstance(small.names, cst.ImportStar):
+                dotted = get_full_name_for_node(small.module) if small.module is not None else ""
+                found.append(name.absolute("." * len(small.relative) + (dotted or "")))
+    return tuple(found)
 
 
 def _assignment(

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import cache, cached_property
 from typing import Any, TypeVar
 
-SUMMARY_FORMAT = 1
+SUMMARY_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -131,6 +131,11 @@ class ModuleSummary:
     values: dict[str, ValueFact] = field(default_factory=dict)
     functions: dict[str, FunctionFact] = field(default_factory=dict)
     aliases: dict[str, AliasFact] = field(default_factory=dict)
+    star_imports: tuple[str, ...] = ()  # modules imported with `from module import *`
+
+    def defines(self, name: str) -> bool:
+        """Whether the module itself binds `name` to something the index knows (not an import)."""
+        return name in self.classes or name in self.values or name in self.functions or name in self.aliases
 
     def to_json(self) -> dict[str, Any]:
         return _dump(self)  # type: ignore[no-any-return]
