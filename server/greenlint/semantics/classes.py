@@ -3,16 +3,17 @@ deferred columns, eager defaults) and pydantic schemas (fields, from_attributes)
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from functools import lru_cache
 
 import libcst as cst
 
 from greenlint.semantics.facts import BindingKind, Scope
 from greenlint.semantics.infer import Semantics, argument
+from greenlint.semantics.locate import TextLocator
 from greenlint.semantics.names import DECLARATIVE_BASE, DECLARATIVE_BASE_FACTORIES
 from greenlint.semantics.summary import ClassFact, ColumnFact, FieldFact, Loc, RelationshipFact
-
-Locate = Callable[[cst.CSTNode], "Loc | None"]
 
 _MAPPED_ANNOTATIONS = {"Mapped": None, "WriteOnlyMapped": "write_only", "DynamicMapped": "dynamic"}
 _RELATIONSHIP_CALLS = frozenset({"relationship", "relation", "Relationship"})
@@ -58,7 +59,7 @@ def _dict_literal(node: cst.BaseExpression | None) -> dict[str, cst.BaseExpressi
 class ClassReader:
     """Reads ClassFacts from class bodies, resolving names with a module's semantics."""
 
-    def __init__(self, semantics: Semantics, absolute: Callable[[str], str], locate: Locate) -> None:
+    def __init__(self, semantics: Semantics, absolute: Callable[[str], str], locate: TextLocator | None) -> None:
         self.semantics = semantics
         self.absolute = absolute
         self.locate = locate
@@ -81,7 +82,7 @@ class ClassReader:
     def declarative_base(self, name: str, value: cst.BaseExpression, scope: Scope) -> ClassFact | None:
         """`Base = declarative_base()`: a base class that maps its subclasses."""
         if isinstance(value, cst.Call) and self.qualified(value.func, scope) in DECLARATIVE_BASE_FACTORIES:
-            return ClassFact(name, bases=(DECLARATIVE_BASE,), loc=self.locate(value))
+            return ClassFact(name, bases=(DECLARATIVE_BASE,), loc=self.locate.assignment(name) if self.locate else None)
         return None
 
     def read(self, node: cst.ClassDef, scope: Scope, module: str) -> ClassFact:
@@ -91,7 +92,7 @@ class ClassReader:
             arg.keyword is not None and arg.keyword.value == "table" and _literal(arg.value) is True
             for arg in node.keywords
         )
-        reading = _ClassBody(self, scope)
+        reading = _ClassBody(self, scope, node.name.value)
         for statement in node.body.body:
             reading.statement(statement)
         return ClassFact(
@@ -104,16 +105,17 @@ class ClassReader:
             fields=tuple(reading.fields),
             eager_defaults=reading.eager_defaults,
             from_attributes=reading.from_attributes,
-            loc=self.locate(node.name),
+            loc=self.locate.class_name(node.name.value) if self.locate else None,
         )
 
 
 class _ClassBody:
     """The statements of one class body, read in order."""
 
-    def __init__(self, reader: ClassReader, scope: Scope) -> None:
+    def __init__(self, reader: ClassReader, scope: Scope, name: str) -> None:
         self.reader = reader
         self.scope = scope
+        self.name = name
         self.mapped = False
         self.attributes: list[str] = []
         self.relationships: list[RelationshipFact] = []
@@ -224,7 +226,7 @@ class _ClassBody:
         known_many: bool | None = many if annotation is not None else None
         if isinstance(uselist, bool):
             known_many = uselist
-        return RelationshipFact(target.value, related or "", lazy, known_many, self.reader.locate(target))
+        return RelationshipFact(target.value, related or "", lazy, known_many, self._locate(target))
 
     def _column(self, target: cst.Name, call: cst.Call, constructor: str) -> ColumnFact | None:
         if constructor == "Field":
@@ -238,13 +240,17 @@ class _ClassBody:
                 target.value,
                 fetched_on_update=isinstance(inner, cst.Call) and self._fetched_on_update(inner),
                 deferred=True,
-                loc=self.reader.locate(target),
+                loc=self._locate(target),
             )
         fetched = self._fetched_on_update(call)
         deferred = _literal(argument(call, 99, "deferred")) is True
         if not (fetched or deferred):
             return None
-        return ColumnFact(target.value, fetched, deferred, self.reader.locate(target))
+        return ColumnFact(target.value, fetched, deferred, self._locate(target))
+
+    def _locate(self, target: cst.Name) -> Loc | None:
+        locate = self.reader.locate
+        return locate.member(self.name, target.value) if locate is not None else None
 
     def _fetched_on_update(self, call: cst.Call) -> bool:
         """A value the database computes on UPDATE, which the flush leaves unloaded (expired)."""
@@ -261,10 +267,7 @@ class _ClassBody:
             return None, False
         if isinstance(annotation, cst.SimpleString):
             text = annotation.evaluated_value
-            try:
-                parsed = cst.parse_expression(text) if isinstance(text, str) else None
-            except cst.ParserSyntaxError:
-                return None, False
+            parsed = _string_annotation(text) if isinstance(text, str) else None
             return self._annotation_target(parsed, depth + 1) if parsed is not None else (None, False)
         if isinstance(annotation, cst.Subscript):
             outer = _last(self.reader.qualified(annotation.value, self.scope)) or _plain_name(annotation.value)
@@ -291,6 +294,25 @@ class _ClassBody:
                     return None, False
             return written, False
         return None, False
+
+
+_DOTTED = re.compile(r"\s*([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\s*")
+
+
+@lru_cache(maxsize=1024)
+def _string_annotation(text: str) -> cst.BaseExpression | None:
+    """A string annotation as an expression: `"Book"`, `"list[Book]"` (parsing only what is not a plain name)."""
+    plain = _DOTTED.fullmatch(text)
+    if plain is not None:
+        first, *rest = plain.group(1).split(".")
+        node: cst.BaseExpression = cst.Name(first)
+        for part in rest:
+            node = cst.Attribute(node, cst.Name(part))
+        return node
+    try:
+        return cst.parse_expression(text)
+    except (cst.ParserSyntaxError, RecursionError, ValueError):
+        return None
 
 
 def _plain_name(node: cst.BaseExpression) -> str:

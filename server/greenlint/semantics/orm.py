@@ -56,14 +56,14 @@ _STATEMENT_METHODS = frozenset(
 _ROWS_TO_OBJECTS = frozenset({"scalars", "scalar_one", "scalar", "scalar_one_or_none"})
 _OBJECTS_METHODS = frozenset({"all", "first", "one", "one_or_none", "unique", "fetchall", "fetchmany", "partitions"})
 _COPYING_BUILTINS = frozenset({"list", "tuple", "sorted", "reversed", "set", "iter", "next"})
-_LOADING_METHODS = {
+LOADING_METHODS = {
     "get": "objects",
     "get_one": "objects",
     "scalars": "objects",
     "scalar": "objects",
     "exec": "objects",
 }
-_LOADING_METHODS |= {"stream_scalars": "objects", "execute": "rows", "stream": "rows"}
+LOADING_METHODS |= {"stream_scalars": "objects", "execute": "rows", "stream": "rows"}
 SESSION_EXPIRES = frozenset({"commit", "rollback"})
 
 
@@ -616,7 +616,7 @@ class _Flow:
         if method == "refresh" and node.args:
             self.refreshed(node)
             return None
-        kind = _LOADING_METHODS.get(method)
+        kind = LOADING_METHODS.get(method)
         if kind is None or not node.args:
             return None
         first = node.args[0].value

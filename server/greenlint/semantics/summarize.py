@@ -5,45 +5,15 @@ from __future__ import annotations
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
 
-from greenlint.core.positions import node_offsets, trimmed
-from greenlint.core.source import LineIndex
 from greenlint.semantics.classes import ClassReader
 from greenlint.semantics.facts import Binding, BindingKind, ModuleFacts, Scope
 from greenlint.semantics.infer import Semantics, argument
+from greenlint.semantics.locate import TextLocator
 from greenlint.semantics.modules import ModuleName
 from greenlint.semantics.names import ANNOTATED, DEPENDS
-from greenlint.semantics.orm import NO_MODELS, OrmAnalysis, returned_origin
+from greenlint.semantics.orm import LOADING_METHODS, NO_MODELS, OrmAnalysis, returned_origin
 from greenlint.semantics.summary import AliasFact, FunctionFact, Loc, ModuleSummary, ValueFact
 from greenlint.semantics.values import Value
-
-
-class _Locator:
-    """Ranges of a few nodes, from one early-stopping code-generation pass.
-
-    The summary is built twice: the first build only records which nodes need a range (and gets None), the
-    second gets the ranges. Building is cheap next to the code generation it keeps short.
-    """
-
-    def __init__(self, module: cst.Module, text: str) -> None:
-        self.module, self.text = module, text
-        self.wanted: dict[int, cst.CSTNode] = {}
-        self.ranges: dict[int, tuple[int, int]] | None = None
-        self.lines: LineIndex | None = None
-
-    def __call__(self, node: cst.CSTNode) -> Loc | None:
-        if self.ranges is None:
-            self.wanted[id(node)] = node
-            return None
-        found = self.ranges.get(id(node))
-        if found is None or self.lines is None:
-            return None
-        start, end = trimmed(self.text, *found)
-        first, last = self.lines.position(start), self.lines.position(end)
-        return Loc(first.line, first.column, last.line, last.column)
-
-    def resolve(self) -> None:
-        self.ranges = node_offsets(self.module, self.wanted.values())
-        self.lines = LineIndex(self.text)
 
 
 def summarize(text: str, facts: ModuleFacts, name: ModuleName, *, locate: bool = True) -> ModuleSummary:
@@ -53,21 +23,10 @@ def summarize(text: str, facts: ModuleFacts, name: ModuleName, *, locate: bool =
     """
     semantics = Semantics(facts)
     origins = OrmAnalysis(facts, semantics, NO_MODELS, name)
-    locator = _Locator(facts.module, text)
-    summary = _build(facts, name, locator, semantics, origins)
-    if not locate:
-        return summary
-    locator.resolve()
-    return _build(facts, name, locator, semantics, origins)
-
-
-def _build(
-    facts: ModuleFacts, name: ModuleName, locate: _Locator, semantics: Semantics, origins: OrmAnalysis
-) -> ModuleSummary:
-    reader = ClassReader(semantics, name.absolute, locate)
+    locator = TextLocator(text) if locate else None
+    reader = ClassReader(semantics, name.absolute, locator)
     summary = ModuleSummary(name.name, name.is_package, star_imports=_star_imports(facts.module, name))
-    root = facts.root
-    for local, bindings in root.bindings.items():
+    for local, bindings in facts.root.bindings.items():
         if len(bindings) != 1:
             continue
         binding = bindings[0]
@@ -76,9 +35,11 @@ def _build(
         elif binding.kind is BindingKind.CLASS and isinstance(binding.node, cst.ClassDef) and binding.scope:
             summary.classes[local] = reader.read(binding.node, binding.scope, name.name)
         elif binding.kind is BindingKind.DEF and binding.scope is not None:
-            summary.functions[local] = _function(binding.scope, semantics, name, locate, origins)
+            loc = locator.function(local) if locator is not None else None
+            summary.functions[local] = _function(binding.scope, semantics, name, loc, origins)
         elif binding.kind is BindingKind.ASSIGN and binding.value is not None:
-            _assignment(summary, local, binding, semantics, reader, name, locate)
+            loc = locator.assignment(local) if locator is not None else None
+            _assignment(summary, local, binding, semantics, reader, name, loc)
     return summary
 
 
@@ -102,11 +63,10 @@ def _assignment(
     semantics: Semantics,
     reader: ClassReader,
     name: ModuleName,
-    locate: _Locator,
+    loc: Loc | None,
 ) -> None:
     value, root = binding.value, semantics.facts.root
     assert value is not None
-    target = _target(binding)
     base = reader.declarative_base(local, value, root)
     if base is not None:
         summary.classes[local] = base
@@ -117,24 +77,15 @@ def _assignment(
             summary.imports[local] = referred
             return
     if isinstance(value, cst.Subscript) and semantics.qualified_name(value.value, root) in ANNOTATED:
-        summary.aliases[local] = _alias(value, root, semantics, name, locate(target))
+        summary.aliases[local] = _alias(value, root, semantics, name, loc)
         return
     known = semantics.value_of(value, root)
     if known is not None and not known.is_class:
-        summary.values[local] = _value_fact(known, locate(target))
+        summary.values[local] = _value_fact(known, loc)
         return
     factory = _called_name(value, root, semantics, name)
     if factory is not None:
-        summary.values[local] = ValueFact(factory=factory, loc=locate(target))
-
-
-def _target(binding: Binding) -> cst.CSTNode:
-    node = binding.node
-    if isinstance(node, cst.Assign):
-        return node.targets[0].target
-    if isinstance(node, (cst.AnnAssign, cst.NamedExpr)):
-        return node.target
-    return node
+        summary.values[local] = ValueFact(factory=factory, loc=loc)
 
 
 def _referred(node: cst.BaseExpression, scope: Scope, semantics: Semantics, name: ModuleName) -> str | None:
@@ -183,7 +134,7 @@ def _alias(node: cst.Subscript, scope: Scope, semantics: Semantics, name: Module
 
 
 def _function(
-    scope: Scope, semantics: Semantics, name: ModuleName, locate: _Locator, origins: OrmAnalysis
+    scope: Scope, semantics: Semantics, name: ModuleName, loc: Loc | None, origins: OrmAnalysis
 ) -> FunctionFact:
     node = scope.node
     assert isinstance(node, cst.FunctionDef)
@@ -198,8 +149,9 @@ def _function(
             provides = ValueFact(provided.kind.value, provided.expire_on_commit, factory=factory)
         elif factory is not None:
             provides = ValueFact(factory=factory)
-    returns = returned_origin(scope, origins) if scope.is_async and scope.returns else None
-    return FunctionFact(scope.is_async, params, provides, returns, locate(node.name))
+    loads = scope.is_async and scope.returns and any(site.name in LOADING_METHODS for site in scope.calls)
+    returns = returned_origin(scope, origins) if loads else None
+    return FunctionFact(scope.is_async, params, provides, returns, loc)
 
 
 def _provided_factory(scope: Scope, semantics: Semantics, name: ModuleName) -> str | None:
