@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -25,6 +26,8 @@ from greenlint.semantics.walker import gather_facts
 
 MAX_INDEXED_BYTES = 2 * 1024 * 1024  # larger files are generated code, not models or dependencies
 _MAX_DEPTH = 16
+_CLASS_STATEMENT = re.compile(r"^class[ \t]+(\w+)", re.MULTILINE)
+_ASSIGNED_BASE = re.compile(r"^(\w+)[ \t]*(?::[^=\n]*)?=[ \t]*(?:\w+\.)*declarative_base\(", re.MULTILINE)
 MISSING = "?"  # WorkspaceView.consulted: a module looked up that the workspace does not have
 EVERY_MODULE = "*"  # WorkspaceView.consulted: every module was searched
 
@@ -61,6 +64,7 @@ class WorkspaceIndex:
         self._summaries: dict[Path, ModuleSummary] = {}
         self._overlays: dict[Path, ModuleSummary] = {}
         self._package_directories: dict[Path, bool] = {}
+        self._declared: dict[Path, frozenset[str]] = {}  # class names a file's text declares
 
     # -- the files ---------------------------------------------------------------------------------------------
     def add(self, path: Path) -> ModuleName:
@@ -86,6 +90,7 @@ class WorkspaceIndex:
         if name is not None:
             self._modules[name.name] = [p for p in self._modules.get(name.name, []) if p != path]
         self._summaries.pop(path, None)
+        self._declared.pop(path, None)
 
     def _packages_changed(self, directory: Path) -> None:
         """An `__init__.py` appeared or went: the files below its directory are imported by other names now."""
@@ -109,6 +114,7 @@ class WorkspaceIndex:
         """The file changed on disk: its summary is computed again when next needed."""
         with self._lock:
             self._summaries.pop(Path(os.path.abspath(path)), None)
+            self._declared.pop(Path(os.path.abspath(path)), None)
 
     def overlay(self, path: Path, summary: ModuleSummary | None) -> bool:
         """Use `summary` (an open document's) for `path`, or the file again when None; True if it changed."""
@@ -180,13 +186,31 @@ class WorkspaceIndex:
         return True
 
     def classes_named(self, name: str) -> list[str]:
-        """Absolute names of the workspace's classes called `name` (reads every summary)."""
+        """Absolute names of the workspace's classes called `name`: the files whose text declares such a class
+        (a scan, not a parse), confirmed by their summaries."""
         found = []
         for path in self.paths():
-            summary = self.summary(path)
-            if name in summary.classes:
-                found.append(ModuleName(summary.name).qualify(name))
+            if name in self._declared_classes(path):
+                summary = self.summary(path)
+                if name in summary.classes:
+                    found.append(ModuleName(summary.name).qualify(name))
         return found
+
+    def _declared_classes(self, path: Path) -> frozenset[str]:
+        with self._lock:
+            known = self._overlays.get(path) or self._summaries.get(path)
+            if known is not None:
+                return frozenset(known.classes)
+            declared = self._declared.get(path)
+        if declared is None:
+            try:
+                text = path.read_bytes().decode("utf-8", "replace")
+            except OSError:
+                text = ""
+            declared = frozenset(_CLASS_STATEMENT.findall(text)) | frozenset(_ASSIGNED_BASE.findall(text))
+            with self._lock:
+                self._declared[path] = declared
+        return declared
 
     def view(self, path: Path | None, own: ModuleSummary, name: ModuleName) -> WorkspaceView:
         return WorkspaceView(self, Path(os.path.abspath(path)) if path is not None else None, own, name)

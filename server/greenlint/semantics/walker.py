@@ -51,59 +51,16 @@ class _Walker:
         root = Scope(ScopeKind.MODULE, module, None)
         self.facts = ModuleFacts(module=module, root=root)
         self.stack: list[_Item] = [(module, root, None, Use.OTHER, None, ())]
-        handlers: dict[type, Callable[[_Item], None]] = {
-            cst.Expr: self._expr,
-            cst.Assign: self._assign,
-            cst.AnnAssign: self._ann_assign,
-            cst.AugAssign: self._aug_assign,
-            cst.NamedExpr: self._named_expr,
-            cst.Return: self._return,
-            cst.Yield: self._yield,
-            cst.Await: self._await,
-            cst.FunctionDef: self._function_def,
-            cst.Lambda: self._lambda,
-            cst.ClassDef: self._class_def,
-            cst.Import: self._import,
-            cst.ImportFrom: self._import_from,
-            cst.With: self._with,
-            cst.For: self._for,
-            cst.If: self._if_or_while,
-            cst.While: self._if_or_while,
-            cst.IfExp: self._if_exp,
-            cst.BooleanOperation: self._boolean_operation,
-            cst.UnaryOperation: self._unary_operation,
-            cst.BinaryOperation: self._binary_operation,
-            cst.Comparison: self._comparison,
-            cst.List: self._sequence,
-            cst.Tuple: self._sequence,
-            cst.Set: self._sequence,
-            cst.Dict: self._dict,
-            cst.GeneratorExp: self._comprehension,
-            cst.ListComp: self._comprehension,
-            cst.SetComp: self._comprehension,
-            cst.DictComp: self._comprehension,
-            cst.Name: self._name,
-            cst.Global: self._global,
-            cst.Nonlocal: self._global,
-            cst.ExceptHandler: self._except_handler,
-            cst.Assert: self._assert,
-            cst.FormattedStringExpression: self._formatted_expression,
-            cst.TypeAlias: self._type_alias,
-            cst.Call: self._chain,
-            cst.Attribute: self._chain,
-            cst.Subscript: self._chain,
-        }
-        self.handlers = handlers
 
     def run(self) -> ModuleFacts:
-        stack, handlers = self.stack, self.handlers
+        stack, handlers = self.stack, _HANDLERS
         while stack:
             item = stack.pop()
             handler = handlers.get(type(item[0]))
             if handler is None:
                 self._generic(item)
             else:
-                handler(item)
+                handler(self, item)
         return self.facts
 
     # -- pushing helpers -------------------------------------------------------------------------------------
@@ -476,3 +433,49 @@ class _Walker:
                     self._push(element.slice, item, Use.OPERAND, step)
         if not isinstance(root, cst.Name):
             self._push(root, item, Use.RECEIVER, steps[0] if steps else None)
+
+
+# The handler of each node type: unbound methods, so that a walker holds no cycle through itself (it would
+# keep its module's tree alive until a full garbage collection, which the server runs only when idle).
+_HANDLERS: dict[type, Callable[[_Walker, _Item], None]] = {
+    cst.Expr: _Walker._expr,
+    cst.Assign: _Walker._assign,
+    cst.AnnAssign: _Walker._ann_assign,
+    cst.AugAssign: _Walker._aug_assign,
+    cst.NamedExpr: _Walker._named_expr,
+    cst.Return: _Walker._return,
+    cst.Yield: _Walker._yield,
+    cst.Await: _Walker._await,
+    cst.FunctionDef: _Walker._function_def,
+    cst.Lambda: _Walker._lambda,
+    cst.ClassDef: _Walker._class_def,
+    cst.Import: _Walker._import,
+    cst.ImportFrom: _Walker._import_from,
+    cst.With: _Walker._with,
+    cst.For: _Walker._for,
+    cst.If: _Walker._if_or_while,
+    cst.While: _Walker._if_or_while,
+    cst.IfExp: _Walker._if_exp,
+    cst.BooleanOperation: _Walker._boolean_operation,
+    cst.UnaryOperation: _Walker._unary_operation,
+    cst.BinaryOperation: _Walker._binary_operation,
+    cst.Comparison: _Walker._comparison,
+    cst.List: _Walker._sequence,
+    cst.Tuple: _Walker._sequence,
+    cst.Set: _Walker._sequence,
+    cst.Dict: _Walker._dict,
+    cst.GeneratorExp: _Walker._comprehension,
+    cst.ListComp: _Walker._comprehension,
+    cst.SetComp: _Walker._comprehension,
+    cst.DictComp: _Walker._comprehension,
+    cst.Name: _Walker._name,
+    cst.Global: _Walker._global,
+    cst.Nonlocal: _Walker._global,
+    cst.ExceptHandler: _Walker._except_handler,
+    cst.Assert: _Walker._assert,
+    cst.FormattedStringExpression: _Walker._formatted_expression,
+    cst.TypeAlias: _Walker._type_alias,
+    cst.Call: _Walker._chain,
+    cst.Attribute: _Walker._chain,
+    cst.Subscript: _Walker._chain,
+}
