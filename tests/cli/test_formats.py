@@ -10,6 +10,7 @@ import pytest
 from sarif_pydantic import Sarif
 
 from clitools import (
+    ALL_CODES,
     CLEAN,
     UNAWAITED,
     UNAWAITED_COLUMN,
@@ -31,21 +32,6 @@ GL002_MESSAGE = (
     "(only a RuntimeWarning is logged); add `await`"
 )
 GL002_URL = "https://github.com/greenlint/greenlint/blob/main/docs/rules/GL002.md"
-
-ALL_CODES = [
-    "GL001",
-    "GL002",
-    "GL003",
-    "GL004",
-    "GL005",
-    "GL006",
-    "GL007",
-    "GL008",
-    "GL101",
-    "GL102",
-    "GL103",
-    "GL104",
-]  # public rule codes, in order
 
 
 @pytest.fixture

@@ -6,24 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from clitools import run, run_process
+from clitools import ALL_CODES, run, run_process
 from greenlint.rules.base import Rule
 from greenlint.rules.registry import ALL_RULES
-
-ALL_CODES = [
-    "GL001",
-    "GL002",
-    "GL003",
-    "GL004",
-    "GL005",
-    "GL006",
-    "GL007",
-    "GL008",
-    "GL101",
-    "GL102",
-    "GL103",
-    "GL104",
-]  # public rule codes, in order
 
 
 def test_rule_prints_the_markdown_docs(capsys: pytest.CaptureFixture[str]) -> None:
