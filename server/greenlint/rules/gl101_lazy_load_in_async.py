@@ -12,6 +12,7 @@ from greenlint.rules.loading import (
     MISSING_GREENLET,
     add_loader_options,
     awaitable_attribute,
+    defined_in,
     member_related,
     origin_label,
     path_relationships,
@@ -253,7 +254,8 @@ has the `AsyncAttrs` mixin, the editor also offers `await obj.awaitable_attrs.re
         relationship = read.relationship
         path = (*read.objects.path, relationship.name)
         message = (
-            f'`{snippet(read.node)}` lazy-loads {relationship_label(relationship)} (lazy="{relationship.lazy}") on '
+            f"`{snippet(read.node)}` lazy-loads {relationship_label(relationship)}{defined_in(relationship.owner)} "
+            f'(lazy="{relationship.lazy}") on '
             f"an instance loaded by {origin_label(read.objects.origin)} without a loader option for it: the "
             f"implicit IO raises {MISSING_GREENLET} in async code; add `selectinload(...)` to the query"
         )

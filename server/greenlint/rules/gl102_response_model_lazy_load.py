@@ -10,6 +10,7 @@ from greenlint.rules.base import Rule, RuleContext, invalid, valid
 from greenlint.rules.loading import (
     MISSING_GREENLET,
     add_loader_options,
+    defined_in,
     member_related,
     origin_label,
     path_relationships,
@@ -207,7 +208,8 @@ the instances (chained for nested models). Safe.
         more = f" (and {len(response.missing) - 1} more)" if len(response.missing) > 1 else ""
         schema = response.schema.definition.fact.name
         message = (
-            f"the response model `{schema}` reads `{'.'.join(first_path)}`{more}, but {relationship_label(first)} "
+            f"the response model `{schema}`{defined_in(response.schema.definition)} reads `{'.'.join(first_path)}`"
+            f"{more}, but {relationship_label(first)}{defined_in(first.owner)} "
             f'(lazy="{first.lazy}") is not loaded by {origin_label(response.origin)}: serializing the response '
             f"loads it with IO, which raises {MISSING_GREENLET} and FastAPI answers HTTP 500; load it in the query"
         )

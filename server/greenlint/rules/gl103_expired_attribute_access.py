@@ -10,7 +10,7 @@ from greenlint.core.finding import Applicability, ExternalEdit, Fix, Report, Sev
 from greenlint.core.fixer import FixBuilder
 from greenlint.rules.base import Rule, RuleContext, invalid, valid
 from greenlint.rules.common import snippet
-from greenlint.rules.loading import MISSING_GREENLET, factory_related, refresh_statement
+from greenlint.rules.loading import MISSING_GREENLET, factory_label, factory_related, refresh_statement
 from greenlint.semantics.infer import argument
 from greenlint.semantics.orm import ExpiredRead, code
 from greenlint.semantics.values import Value
@@ -173,9 +173,9 @@ edits that file): unsafe, since it changes what every session of that factory do
 
     def check(self, context: RuleContext) -> Iterator[Report]:
         for read in context.orm.expired_reads:
-            yield self._report(read)
+            yield self._report(read, context)
 
-    def _report(self, read: ExpiredRead) -> Report:
+    def _report(self, read: ExpiredRead, context: RuleContext) -> Report:
         state = read.state
         event = state.expired_by
         assert event is not None
@@ -188,7 +188,8 @@ edits that file): unsafe, since it changes what every session of that factory do
         elif method == "expire":
             why = f"{label} expired it"
         else:
-            why = f"{label} expired it (the session's factory has expire_on_commit=True{_default_note(value)})"
+            factory = factory_label(value, context)
+            why = f"{label} expired it ({factory} has expire_on_commit=True{_default_note(value)})"
         owner = read.model.name
         if read.attribute is not None:
             message = (

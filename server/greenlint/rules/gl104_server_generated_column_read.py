@@ -10,7 +10,7 @@ from greenlint.core.finding import Applicability, Fix, Report, Severity
 from greenlint.core.fixer import FixBuilder
 from greenlint.rules.base import Rule, RuleContext, invalid, valid
 from greenlint.rules.common import snippet
-from greenlint.rules.loading import MISSING_GREENLET, member_related, refresh_statement
+from greenlint.rules.loading import MISSING_GREENLET, defined_in, member_related, refresh_statement
 from greenlint.semantics.orm import StaleRead
 
 
@@ -171,7 +171,7 @@ Inserts `await session.refresh(obj, ["column"])` before the statement that reads
 
     def _report(self, read: StaleRead, context: RuleContext) -> Report:
         column = read.column.fact.name
-        label = f"`{read.model.name}.{column}`"
+        label = f"`{read.model.name}.{column}`{defined_in(read.column.owner)}"
         if read.deferred:
             why = f"{label} is a deferred column and the query that loaded `{snippet(read.node.value)}` did not undefer it"
         else:

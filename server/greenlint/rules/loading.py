@@ -82,6 +82,27 @@ def relationship_label(relationship: Relationship) -> str:
     return f"`{relationship.owner.fact.name}.{relationship.name}`"
 
 
+def defined_in(owner: Definition) -> str:
+    """` in app.models` for a definition of another module, for messages read outside an editor."""
+    return f" in {owner.module}" if owner.path is not None and owner.module else ""
+
+
+def factory_label(value: Value | None, context: RuleContext) -> str:
+    """The factory (or session constructor) that decides expire_on_commit: "`SessionLocal` in app.db"."""
+    creator = (value.factory or value) if value is not None else None
+    if creator is None:
+        return "the session's factory"
+    if creator.place is not None and creator.place.name:
+        module = f" in {creator.place.module}" if creator.place.module else ""
+        return f"`{creator.place.name}`{module}"
+    if isinstance(creator.origin, cst.Call):
+        for name, bindings in context.facts.root.bindings.items():
+            if any(binding.value is creator.origin for binding in bindings):
+                return f"`{name}`"
+        return f"`{snippet(creator.origin.func)}(...)`"
+    return "the session's factory"
+
+
 def path_relationships(context: RuleContext, model: str, path: RelationshipPath) -> list[Relationship] | None:
     """The relationships along a path from a model, or None if one of them is unknown."""
     found: list[Relationship] = []

@@ -229,7 +229,9 @@ class _Symbol:
         return ModuleName(self.summary.name).qualify(self.name)
 
     def place(self, loc: Loc | None) -> Place | None:
-        return Place(self.path, loc, self.name) if self.path is not None and loc is not None else None
+        if self.path is None or loc is None:
+            return None
+        return Place(self.path, loc, self.name, self.summary.name)
 
 
 class WorkspaceView:

@@ -35,6 +35,7 @@ class Place:
     path: str
     loc: Loc
     name: str | None = None
+    module: str | None = None
 
 
 @dataclass(frozen=True)
