@@ -237,6 +237,37 @@ GL103_EXPIRED_READ = program(
     OBSERVED,
 )
 
+# GL103 through a transaction block: leaving `async with db.begin():` commits, and expires the note.
+GL103_EXPIRED_AFTER_BEGIN = program(
+    """
+    import asyncio
+    import json
+
+
+    async def create_note(text: str) -> dict:
+        async with Sessions() as db:
+            note = Note(text=text)
+            async with db.begin():
+                db.add(note)
+            return {"id": note.id, "text": note.text}
+
+
+    async def main() -> None:
+        await create_tables()
+        try:
+            outcome = {"note": await create_note("hello")}
+        except Exception as error:
+            outcome = observed(error)
+        await engine.dispose()
+        print(json.dumps(outcome))
+
+
+    asyncio.run(main())
+    """,
+    NOTES,
+    OBSERVED,
+)
+
 # GL103 in a route: the committed, expired note is returned to a response model. The program then reads the
 # table through a fresh sqlite3 connection.
 GL103_EXPIRED_RESPONSE = program(

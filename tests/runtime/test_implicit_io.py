@@ -119,6 +119,15 @@ def test_gl103_read_after_commit_raises_missing_greenlet(tmp_path: Path) -> None
     assert cured == {"note": {"id": 1, "text": "hello"}}
 
 
+def test_gl103_read_after_a_transaction_block_raises_missing_greenlet(tmp_path: Path) -> None:
+    broken = execute(orm_programs.GL103_EXPIRED_AFTER_BEGIN, tmp_path / "broken")
+    assert broken.returncode == 0, broken.stderr
+    assert_missing_greenlet(broken.result, RELOAD_NOTE)
+
+    cured = cure(orm_programs.GL103_EXPIRED_AFTER_BEGIN, "GL103", 1, tmp_path / "fixed")
+    assert cured == {"note": {"id": 1, "text": "hello"}}
+
+
 def test_gl103_expired_response_answers_500_although_committed(tmp_path: Path) -> None:
     broken = execute(orm_programs.GL103_EXPIRED_RESPONSE, tmp_path / "broken")
     assert broken.returncode == 0, broken.stderr

@@ -26,7 +26,7 @@ class LazyLoadInAsync(Rule):
     name = "lazy-load-in-async"
     severity = Severity.ERROR
     summary = "A lazy relationship is read in async code on an instance whose query did not load it."
-    needles = ("await",)
+    needles = ("await", "async ")
     explanation = """
 A relationship with the default loader strategy (`lazy="select"`) is loaded the first time it is read: the
 attribute access runs a SELECT. Under `AsyncSession` that implicit IO cannot happen, because attribute access

@@ -25,7 +25,7 @@ class ResponseModelLazyLoad(Rule):
     name = "response-model-lazy-load"
     severity = Severity.ERROR
     summary = "A route returns ORM instances to a response model that reads a relationship their query did not load."
-    needles = ("await",)
+    needles = ("await", "async ")
     explanation = """
 FastAPI validates a route's return value against its response model (`response_model=` on the decorator,
 else the return annotation), reading every field from the ORM instances. A field that is a lazy relationship

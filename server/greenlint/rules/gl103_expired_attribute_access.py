@@ -12,7 +12,7 @@ from greenlint.rules.base import Rule, RuleContext, invalid, valid
 from greenlint.rules.common import snippet
 from greenlint.rules.loading import MISSING_GREENLET, factory_label, factory_related, refresh_statement
 from greenlint.semantics.infer import argument
-from greenlint.semantics.orm import ExpiredRead, code
+from greenlint.semantics.orm import ExpiredRead
 from greenlint.semantics.values import Value
 
 
@@ -21,9 +21,10 @@ class ExpiredAttributeAccess(Rule):
     name = "expired-attribute-access"
     severity = Severity.ERROR
     summary = "An attribute is read after commit() or rollback() expired the instance."
-    needles = ("await",)
+    needles = ("await", "async ")
     explanation = """
-`await session.commit()` expires every instance of the session when the session's factory has
+`await session.commit()` (or the end of an `async with session.begin():` block) expires every instance of the
+session when the session's factory has
 `expire_on_commit=True`, the default of `async_sessionmaker`, `sessionmaker(class_=AsyncSession)` and
 `AsyncSession(engine)`. `await session.rollback()` expires every loaded instance whatever `expire_on_commit`
 says. The next read of any attribute, even the primary key, reloads the row: implicit IO that raises
@@ -118,6 +119,57 @@ edits that file): unsafe, since it changes what every session of that factory do
                     return note.id  # expect: GL103
             """,
         ),
+        invalid(
+            """
+            from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+            from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+            Sessions = async_sessionmaker(create_async_engine("sqlite+aiosqlite:///notes.db"))
+
+
+            class Base(DeclarativeBase):
+                pass
+
+
+            class Note(Base):
+                __tablename__ = "notes"
+                id: Mapped[int] = mapped_column(primary_key=True)
+                text: Mapped[str]
+
+
+            async def create(text: str) -> int:
+                async with Sessions() as db:
+                    note = Note(text=text)
+                    async with db.begin():
+                        db.add(note)
+                    return note.id  # expect: GL103
+            """,
+            fixed="""
+            from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+            from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+            Sessions = async_sessionmaker(create_async_engine("sqlite+aiosqlite:///notes.db"))
+
+
+            class Base(DeclarativeBase):
+                pass
+
+
+            class Note(Base):
+                __tablename__ = "notes"
+                id: Mapped[int] = mapped_column(primary_key=True)
+                text: Mapped[str]
+
+
+            async def create(text: str) -> int:
+                async with Sessions() as db:
+                    note = Note(text=text)
+                    async with db.begin():
+                        db.add(note)
+                    await db.refresh(note)
+                    return note.id  # expect: GL103
+            """,
+        ),
         valid(
             """
             from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
@@ -183,6 +235,8 @@ edits that file): unsafe, since it changes what every session of that factory do
         session = state.session
         value = session.value if session is not None else None
         label = f"`await {snippet(event, 30)}`"
+        if method == "begin":  # the end of `async with session.begin():` commits
+            label, method = f"the commit at the end of `async with {snippet(event, 30)}`", "commit"
         if method == "rollback":
             why = f"{label} expired it (a rollback expires every loaded instance)"
         elif method == "expire":
@@ -204,14 +258,18 @@ edits that file): unsafe, since it changes what every session of that factory do
             )
         alternatives = [fix] if (fix := self._factory_fix(value, method)) is not None else []
         return self.report(
-            read.node, message, fix=self._refresh_fix(read), related=factory_related(value), alternatives=alternatives
+            read.node,
+            message,
+            fix=self._refresh_fix(read, method),
+            related=factory_related(value),
+            alternatives=alternatives,
         )
 
     @staticmethod
-    def _refresh_fix(read: ExpiredRead) -> Fix | None:
+    def _refresh_fix(read: ExpiredRead, event: str) -> Fix | None:
         state = read.state
         statement, variable, session = state.expired_statement, state.expired_variable, state.session
-        if not isinstance(statement, cst.SimpleStatementLine) or variable is None or session is None:
+        if not isinstance(statement, (cst.SimpleStatementLine, cst.With)) or variable is None or session is None:
             return None
         if not session.key or session.node is None:
             return None
@@ -221,7 +279,7 @@ edits that file): unsafe, since it changes what every session of that factory do
             builder.insert(statement, new, before=False, key=("refresh", variable))
 
         return Fix(
-            f"Refresh `{variable}` after the {'commit' if 'commit' in code(statement) else 'rollback'}",
+            f"Refresh `{variable}` after the {event}",
             Applicability.SAFE,
             build,
             key=("refresh", id(statement), variable),

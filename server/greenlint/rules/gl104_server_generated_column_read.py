@@ -19,7 +19,7 @@ class ServerGeneratedColumnRead(Rule):
     name = "server-generated-column-read"
     severity = Severity.ERROR
     summary = "A column the database computes on UPDATE, or a deferred column, is read without being loaded."
-    needles = ("await",)
+    needles = ("await", "async ")
     explanation = """
 When a flush UPDATEs a row, a column whose new value the database computes (`server_onupdate=...`, or
 `onupdate=` with a SQL expression such as `func.now()`) is left expired on the instance: SQLAlchemy does not

@@ -354,11 +354,18 @@ class _Flow:
             if statement.orelse is not None:
                 self.block(statement.orelse.body)
         elif isinstance(statement, cst.With):
+            transactions = []
             for item in statement.items:
                 value = self.evaluate(item.item)
                 if item.asname is not None:
                     self.bind(item.asname.name, value)
+                transaction = self._transaction(item.item) if statement.asynchronous is not None else None
+                if transaction is not None:
+                    transactions.append(transaction)
             self.block(statement.body)
+            for session, call in transactions:  # `async with session.begin():` commits when the block ends
+                self.statement = statement
+                self.session_event(session, "commit", call)
         elif isinstance(statement, (cst.Try, cst.TryStar)):
             self.block(statement.body)
             for handler in statement.handlers:
@@ -639,6 +646,13 @@ class _Flow:
         self.states.append(state)
         return Rows(origin, state) if kind == "rows" else Objects(origin, (), state)
 
+    def _transaction(self, node: cst.BaseExpression) -> tuple[SessionRef, cst.Call] | None:
+        """`session.begin()` as an `async with` item: the session it commits at the end of the block."""
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "begin":
+            session = self.session(node.func.value)
+            return (session, node) if session is not None else None
+        return None
+
     def session_event(self, session: SessionRef, method: str, node: cst.Call) -> None:
         expires_all = method == "commit" and session.value is not None and session.value.expire_on_commit is True
         for state in self.states:
@@ -824,6 +838,8 @@ def _response_schema(node: cst.FunctionDef, analysis: OrmAnalysis, scope: Scope)
             continue
         if expression.func.attr.value not in _ROUTE_METHODS:
             continue
+        if any(argument(expression, 99, narrowing) is not None for narrowing in _NARROWING):
+            return None  # which fields are serialized is not known here
         given = argument(expression, 99, "response_model")
         if given is None and node.returns is not None:
             given = node.returns.annotation
@@ -832,6 +848,7 @@ def _response_schema(node: cst.FunctionDef, analysis: OrmAnalysis, scope: Scope)
 
 
 _ROUTE_METHODS = frozenset({"get", "post", "put", "patch", "delete", "options", "head", "trace", "api_route"})
+_NARROWING = ("response_model_include", "response_model_exclude")
 _WRAPPERS = frozenset({"list", "List", "Sequence", "Optional", "set", "Set", "tuple", "Tuple", "Iterable"})
 
 
