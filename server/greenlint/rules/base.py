@@ -14,7 +14,8 @@ from greenlint.core.finding import Fix, Related, Report, Severity
 from greenlint.semantics.facts import ModuleFacts
 from greenlint.semantics.index import WorkspaceView
 from greenlint.semantics.infer import Semantics
-from greenlint.semantics.orm import OrmAnalysis, OrmEvents
+from greenlint.semantics.orm import OrmAnalysis
+from greenlint.semantics.orm_state import OrmEvents
 
 DOCS_URL = "https://github.com/greenlint/greenlint/blob/main/docs/rules/{code}.md"
 SQLALCHEMY_NEEDLES = ("sqlalchemy", "sqlmodel")

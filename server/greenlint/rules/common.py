@@ -6,11 +6,9 @@ import libcst as cst
 
 from greenlint.semantics.facts import CallSite, ModuleFacts, Scope, Use
 from greenlint.semantics.infer import Semantics
+from greenlint.semantics.names import ROUTE_METHODS
 from greenlint.semantics.values import UrlRef
 
-ROUTE_METHODS = frozenset(
-    {"get", "post", "put", "patch", "delete", "options", "head", "trace", "api_route", "websocket"}
-)
 _EMPTY_MODULE = cst.Module(body=[])
 
 

@@ -18,7 +18,7 @@ from greenlint.rules.loading import (
     path_relationships,
     relationship_label,
 )
-from greenlint.semantics.orm import LazyRead
+from greenlint.semantics.orm_state import LazyRead
 
 
 class LazyLoadInAsync(Rule):

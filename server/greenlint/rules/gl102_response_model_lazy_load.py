@@ -17,7 +17,7 @@ from greenlint.rules.loading import (
     relationship_label,
 )
 from greenlint.semantics.models import Relationship
-from greenlint.semantics.orm import UnloadedResponse
+from greenlint.semantics.orm_state import UnloadedResponse
 
 
 class ResponseModelLazyLoad(Rule):

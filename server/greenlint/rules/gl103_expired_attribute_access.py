@@ -12,7 +12,7 @@ from greenlint.rules.base import Rule, RuleContext, invalid, valid
 from greenlint.rules.common import snippet
 from greenlint.rules.loading import MISSING_GREENLET, factory_label, factory_related, refresh_statement
 from greenlint.semantics.infer import argument
-from greenlint.semantics.orm import ExpiredRead
+from greenlint.semantics.orm_state import ExpiredRead
 from greenlint.semantics.values import Value
 
 

@@ -11,7 +11,7 @@ from greenlint.core.fixer import FixBuilder
 from greenlint.rules.base import Rule, RuleContext, invalid, valid
 from greenlint.rules.common import snippet
 from greenlint.rules.loading import MISSING_GREENLET, defined_in, member_related, refresh_statement
-from greenlint.semantics.orm import StaleRead
+from greenlint.semantics.orm_state import StaleRead
 
 
 class ServerGeneratedColumnRead(Rule):

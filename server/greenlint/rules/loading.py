@@ -13,8 +13,9 @@ from greenlint.core.fixer import FixBuilder
 from greenlint.rules.base import RuleContext
 from greenlint.rules.common import snippet
 from greenlint.semantics.facts import BindingKind
+from greenlint.semantics.loader_options import RelationshipPath
 from greenlint.semantics.models import Definition, Model, Relationship
-from greenlint.semantics.orm import Origin, RelationshipPath
+from greenlint.semantics.orm_state import Origin
 from greenlint.semantics.values import Value
 
 MISSING_GREENLET = "MissingGreenlet (greenlet_spawn has not been called)"

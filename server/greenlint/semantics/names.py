@@ -85,4 +85,7 @@ DECLARATIVE_BASE_FACTORIES = frozenset(
 SQLMODEL_BASE = "sqlmodel.SQLModel"
 SCHEMA_BASES = frozenset({"pydantic.BaseModel", "pydantic.main.BaseModel", SQLMODEL_BASE})
 ASYNC_ATTRS = frozenset({"sqlalchemy.ext.asyncio.AsyncAttrs", "sqlalchemy.ext.asyncio.session.AsyncAttrs"})
+ROUTE_METHODS = frozenset(
+    {"get", "post", "put", "patch", "delete", "options", "head", "trace", "api_route", "websocket"}
+)
 SELECT = frozenset({"sqlalchemy.select", "sqlalchemy.future.select", "sqlalchemy.sql.select", "sqlmodel.select"})

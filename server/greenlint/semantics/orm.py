@@ -10,26 +10,39 @@ the walk cannot follow (an unknown helper, options it cannot read) makes it sile
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
-from typing import Protocol
+from collections.abc import Sequence
+from dataclasses import replace
 
 import libcst as cst
 
 from greenlint.semantics.facts import ModuleFacts, Scope
 from greenlint.semantics.infer import Semantics, argument
-from greenlint.semantics.models import Column, Model, Relationship, Schema
+from greenlint.semantics.loader_options import option_elements, read_options
+from greenlint.semantics.models import Column, Model, Schema
 from greenlint.semantics.modules import ModuleName
 from greenlint.semantics.names import SELECT
+from greenlint.semantics.orm_state import (
+    Abstract,
+    AwaitableAttrs,
+    ExpiredRead,
+    InstanceState,
+    LazyRead,
+    ModelSource,
+    Objects,
+    Origin,
+    OrmEvents,
+    Producer,
+    Rows,
+    SessionRef,
+    StaleRead,
+    Statement,
+    UnloadedResponse,
+)
+from greenlint.semantics.responses import response_schema, unloaded
 from greenlint.semantics.summary import FunctionFact, OriginFact
 from greenlint.semantics.tree import child_nodes
-from greenlint.semantics.values import Kind, Value
+from greenlint.semantics.values import Kind
 
-RelationshipPath = tuple[str, ...]
-
-_EAGER_OPTIONS = frozenset({"selectinload", "joinedload", "subqueryload", "immediateload", "contains_eager"})
-_PATH_OPTIONS = _EAGER_OPTIONS | {"defaultload", "lazyload", "noload", "raiseload"}
-_COLUMN_OPTIONS = frozenset({"undefer", "defer", "load_only"})
 _STATEMENT_METHODS = frozenset(
     {
         "where",
@@ -65,145 +78,6 @@ LOADING_METHODS = {
 }
 LOADING_METHODS |= {"stream_scalars": "objects", "execute": "rows", "stream": "rows"}
 SESSION_EXPIRES = frozenset({"commit", "rollback"})
-
-
-class ModelSource(Protocol):
-    """Models, schemas and helper functions by absolute name (a WorkspaceView)."""
-
-    def model(self, qualified: str) -> Model | None: ...
-
-    def schema(self, qualified: str) -> Schema | None: ...
-
-    def function(self, qualified: str) -> FunctionFact | None: ...
-
-
-@dataclass(frozen=True)
-class SessionRef:
-    """The session an instance belongs to: its expression here (`db`), and what it is."""
-
-    key: str
-    node: cst.BaseExpression | None
-    value: Value | None
-
-
-@dataclass(frozen=True)
-class Producer:
-    """Where a loader option can go: a `select(...)` call or a `session.get(...)` call of this module."""
-
-    call: cst.Call
-    model_node: cst.BaseExpression
-    is_get: bool
-
-
-@dataclass(frozen=True)
-class Origin:
-    """The statement that loaded some instances: model, loaded relationship paths, undeferred columns."""
-
-    model: str
-    loaded: frozenset[RelationshipPath] = frozenset()
-    undeferred: frozenset[str] = frozenset()
-    opaque: bool = False
-    producer: Producer | None = None
-    session: SessionRef | None = None
-    session_param: str | None = None  # summaries: the caller's argument for this parameter is the session
-
-    def loads(self, path: RelationshipPath) -> bool:
-        return self.opaque or path in self.loaded or (*path[:-1], "*") in self.loaded
-
-
-@dataclass(eq=False)
-class InstanceState:
-    """What happened to the instances a name holds, in the walk's order."""
-
-    session: SessionRef | None
-    persistent: bool  # loaded from the database (a rollback expires these)
-    variable: str | None = None  # the name bound when they were loaded or added
-    expired_by: cst.Call | None = None
-    expired_statement: cst.CSTNode | None = None  # where `refresh` can follow the commit (None: nowhere)
-    expired_variable: str | None = None  # the name that held them then
-    reported: bool = False
-    changed: bool = False
-    stale_by: cst.Call | None = None
-    reported_columns: set[str] = field(default_factory=set)
-
-
-@dataclass(frozen=True)
-class Statement:
-    origin: Origin
-
-
-@dataclass(frozen=True)
-class Rows:
-    origin: Origin
-    state: InstanceState | None
-
-
-@dataclass(frozen=True)
-class Objects:
-    """One or more instances of the model at `path` from the origin's model."""
-
-    origin: Origin
-    path: RelationshipPath
-    state: InstanceState | None
-
-
-@dataclass(frozen=True)
-class AwaitableAttrs:
-    objects: Objects
-
-
-Abstract = Statement | Rows | Objects | AwaitableAttrs
-
-
-@dataclass(frozen=True)
-class LazyRead:
-    """GL101: a relationship read that loads lazily, on instances whose origin does not load it."""
-
-    node: cst.Attribute
-    objects: Objects
-    relationship: Relationship
-    owner: Model
-    in_generator: bool
-
-
-@dataclass(frozen=True)
-class UnloadedResponse:
-    """GL102: a route returns instances whose origin does not load relationships its response model reads."""
-
-    node: cst.Return
-    origin: Origin
-    schema: Schema
-    missing: tuple[tuple[RelationshipPath, Relationship], ...]
-
-
-@dataclass(frozen=True)
-class ExpiredRead:
-    """GL103: an attribute read (or a response model reading) on instances a commit or rollback expired."""
-
-    node: cst.CSTNode
-    state: InstanceState
-    model: Model
-    attribute: str | None  # None: the instances are returned to a response model
-
-
-@dataclass(frozen=True)
-class StaleRead:
-    """GL104: a column read the flush left unloaded (server-generated on update) or that was deferred."""
-
-    node: cst.Attribute
-    model: Model
-    column: Column
-    deferred: bool
-    state: InstanceState
-    statement: cst.CSTNode | None  # the statement holding the read, where a refresh can go first
-
-
-@dataclass
-class OrmEvents:
-    lazy_reads: list[LazyRead] = field(default_factory=list)
-    responses: list[UnloadedResponse] = field(default_factory=list)
-    expired_reads: list[ExpiredRead] = field(default_factory=list)
-    stale_reads: list[StaleRead] = field(default_factory=list)
 
 
 def code(node: cst.CSTNode) -> str:
@@ -245,6 +119,10 @@ class OrmAnalysis:
             if found is not None and found[1].parent is None and node.value in self._module_classes():
                 return self.name.qualify(node.value)
         return None
+
+    def schema_named(self, node: cst.BaseExpression, scope: Scope) -> Schema | None:
+        qualified = self.model_name(node, scope)
+        return self.models.schema(qualified) if qualified is not None else None
 
     def _module_classes(self) -> set[str]:
         return {name for name, bindings in self.facts.root.bindings.items() if bindings}
@@ -293,7 +171,7 @@ class _Flow:
         node = scope.node
         assert isinstance(node, cst.FunctionDef)
         self.function = node
-        self.response = _response_schema(node, analysis, scope) if events is not None else None
+        self.response = response_schema(node, scope, analysis.schema_named) if events is not None else None
 
     # -- statements --------------------------------------------------------------------------------------------
     def run(self) -> Origin | None:
@@ -537,6 +415,15 @@ class _Flow:
         self.states.append(state)
         return Objects(Origin(model), (), state)
 
+    def with_options(self, origin: Origin, args: Sequence[cst.Arg]) -> Origin:
+        """The origin with the loader options of `.options(...)` (or `options=[...]`) applied."""
+        loads = read_options(args, lambda node: self.analysis.semantics.qualified_name(node, self.scope))
+        if loads is None:
+            return replace(origin, opaque=True)
+        return replace(
+            origin, loaded=origin.loaded | frozenset(loads.loaded), undeferred=origin.undeferred | loads.undeferred
+        )
+
     def model_of(self, node: cst.BaseExpression) -> str | None:
         qualified = self.analysis.model_name(node, self.scope)
         if qualified is None:
@@ -549,7 +436,7 @@ class _Flow:
         name = func.attr.value
         if isinstance(receiver, Statement):
             if name == "options":
-                return Statement(with_options(receiver.origin, node.args, self))
+                return Statement(self.with_options(receiver.origin, node.args))
             return receiver if name in _STATEMENT_METHODS else None
         if isinstance(receiver, Rows):
             if name in _ROWS_TO_OBJECTS:
@@ -634,7 +521,7 @@ class _Flow:
             origin = Origin(model, producer=Producer(node, first, is_get=True), session=session)
             options = argument(node, 99, "options")
             if options is not None:
-                origin = with_options(origin, _option_elements(options), self)
+                origin = self.with_options(origin, option_elements(options))
         else:
             statement = self.evaluate_quiet(first)
             if not isinstance(statement, Statement):
@@ -802,154 +689,9 @@ class _Flow:
             self.record_expired(ExpiredRead(node, state, model, None))
         if value.origin.session is None:
             return
-        missing = list(_unloaded(self.response, model, value, self.analysis.models, depth=0))
+        missing = list(unloaded(self.response, model, value, self.analysis.models))
         if missing:
             self.events.responses.append(UnloadedResponse(node, value.origin, self.response, tuple(missing)))
-
-
-def _unloaded(
-    schema: Schema, model: Model, value: Objects, models: ModelSource, depth: int
-) -> Iterator[tuple[RelationshipPath, Relationship]]:
-    """The relationships a response model reads that the instances' origin leaves to lazy loading."""
-    if depth > 6:
-        return
-    for field_name, schema_field in schema.fields.items():
-        relationship = model.relationships.get(field_name)
-        if relationship is None or relationship.target is None:
-            continue
-        path = (*value.path, field_name)
-        if not relationship.eager and not value.origin.loads(path):
-            if relationship.loads_on_access:
-                yield path, relationship
-            continue
-        nested_schema = models.schema(schema_field.target) if schema_field.target else None
-        nested_model = models.model(relationship.target)
-        if nested_schema is not None and nested_model is not None:
-            nested = Objects(value.origin, path, value.state)
-            yield from _unloaded(nested_schema, nested_model, nested, models, depth + 1)
-
-
-def _response_schema(node: cst.FunctionDef, analysis: OrmAnalysis, scope: Scope) -> Schema | None:
-    """The pydantic model FastAPI validates a route's return value with: `response_model=`, else the annotation."""
-    outer = scope.parent or scope
-    for decorator in node.decorators:
-        expression = decorator.decorator
-        if not (isinstance(expression, cst.Call) and isinstance(expression.func, cst.Attribute)):
-            continue
-        if expression.func.attr.value not in _ROUTE_METHODS:
-            continue
-        if any(argument(expression, 99, narrowing) is not None for narrowing in _NARROWING):
-            return None  # which fields are serialized is not known here
-        given = argument(expression, 99, "response_model")
-        if given is None and node.returns is not None:
-            given = node.returns.annotation
-        return _schema_of(given, analysis, outer) if given is not None else None
-    return None
-
-
-_ROUTE_METHODS = frozenset({"get", "post", "put", "patch", "delete", "options", "head", "trace", "api_route"})
-_NARROWING = ("response_model_include", "response_model_exclude")
-_WRAPPERS = frozenset({"list", "List", "Sequence", "Optional", "set", "Set", "tuple", "Tuple", "Iterable"})
-
-
-def _schema_of(node: cst.BaseExpression, analysis: OrmAnalysis, scope: Scope, depth: int = 0) -> Schema | None:
-    if depth > 4:
-        return None
-    if isinstance(node, cst.Subscript):
-        outer = node.value.value if isinstance(node.value, cst.Name) else ""
-        if isinstance(node.value, cst.Attribute):
-            outer = node.value.attr.value
-        elements = [element.slice.value for element in node.slice if isinstance(element.slice, cst.Index)]
-        if outer in _WRAPPERS and elements:
-            return _schema_of(elements[0], analysis, scope, depth + 1)
-        return None
-    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
-        for side, other in ((node.left, node.right), (node.right, node.left)):
-            if isinstance(other, cst.Name) and other.value == "None":
-                return _schema_of(side, analysis, scope, depth + 1)
-        return None
-    qualified = analysis.model_name(node, scope)
-    return analysis.models.schema(qualified) if qualified is not None else None
-
-
-def with_options(origin: Origin, args: Sequence[cst.Arg], flow: _Flow) -> Origin:
-    """The origin with the loader options of `.options(...)` (or `options=[...]`) applied."""
-    loaded, undeferred = set(origin.loaded), set(origin.undeferred)
-    for arg in args:
-        if arg.star or arg.keyword is not None:
-            return replace(origin, opaque=True)
-        parsed = _option(arg.value, flow)
-        if parsed is None:
-            return replace(origin, opaque=True)
-        loaded |= parsed[0]
-        undeferred |= parsed[1]
-    return replace(origin, loaded=frozenset(loaded), undeferred=frozenset(undeferred))
-
-
-def _option_elements(node: cst.BaseExpression) -> list[cst.Arg]:
-    if isinstance(node, (cst.List, cst.Tuple)):
-        return [
-            cst.Arg(element.value, star="*" if isinstance(element, cst.StarredElement) else "")
-            for element in node.elements
-        ]
-    return [cst.Arg(node, star="*")]  # a variable: its options are unknown
-
-
-def _option(node: cst.BaseExpression, flow: _Flow) -> tuple[set[RelationshipPath], set[str]] | None:
-    """The relationship paths an option loads eagerly and the columns it undefers; None if it is not understood."""
-    chain: list[tuple[str, list[cst.Arg]]] = []
-    current: cst.BaseExpression = node
-    while isinstance(current, cst.Call):
-        func = current.func
-        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Call):
-            chain.append((func.attr.value, list(current.args)))
-            current = func.value
-            continue
-        qualified = flow.analysis.semantics.qualified_name(func, flow.scope)
-        if qualified is None or not qualified.startswith("sqlalchemy"):
-            return None
-        chain.append((qualified.rpartition(".")[2], list(current.args)))
-        break
-    else:
-        return None
-    chain.reverse()
-    loaded: set[RelationshipPath] = set()
-    undeferred: set[str] = set()
-    path: RelationshipPath = ()
-    for name, args in chain:
-        if name == "Load":
-            continue
-        if name in _COLUMN_OPTIONS:
-            if name == "undefer" and not path:
-                undeferred.update(attribute for arg in args if (attribute := _attribute_name(arg.value)))
-            continue
-        if name == "options":
-            for arg in args:
-                nested = _option(arg.value, flow)
-                if nested is None:
-                    return None
-                loaded |= {(*path, *sub) for sub in nested[0]}
-            continue
-        if name not in _PATH_OPTIONS:
-            return None
-        for arg in args:
-            attribute = _attribute_name(arg.value)
-            if attribute is None:
-                return None
-            path = (*path, attribute)
-            if name in _EAGER_OPTIONS:
-                loaded.add(path)
-    return loaded, undeferred
-
-
-def _attribute_name(node: cst.BaseExpression) -> str | None:
-    """`Model.attr` -> "attr"; the string form "attr" and "*" too."""
-    if isinstance(node, cst.Attribute):
-        return node.attr.value
-    if isinstance(node, cst.SimpleString):
-        value = node.evaluated_value
-        return value if isinstance(value, str) else None
-    return None
 
 
 def _string_list(node: cst.BaseExpression) -> list[str] | None:
