@@ -17,9 +17,7 @@ Exit codes: 0 PASS, 1 FAIL, 2 greenlint missing / CLI error.
 from __future__ import annotations
 
 import argparse
-import gc
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -33,11 +31,10 @@ from typing import Any
 import libcst
 
 BENCH_DIR = Path(__file__).resolve().parent
-REPO_ROOT = BENCH_DIR.parent
-SERVER_DIR = REPO_ROOT / "server"
 sys.path.insert(0, str(BENCH_DIR))
 
-import generate  # noqa: E402  (sibling module, needs the sys.path entry above)
+import benchtools  # noqa: E402  (sibling modules, need the sys.path entry above)
+import generate  # noqa: E402
 
 CACHE_DIR_NAME = ".greenlint_cache"
 
@@ -47,24 +44,15 @@ CACHE_DIR_NAME = ".greenlint_cache"
 
 def ensure_tree(args: argparse.Namespace) -> Path:
     """Generate the tree when missing, when asked to, or when its parameters differ."""
-    tree: Path = args.tree
-    manifest_path = tree / generate.MANIFEST_NAME
-    wanted = {"modules": args.modules, "lines": args.lines, "seed": args.seed}
-    reason = ""
-    if args.regenerate:
-        reason = "--regenerate"
-    elif not manifest_path.is_file():
-        reason = "tree missing"
-    else:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        if manifest.get("params") != wanted or manifest.get("generator_version") != generate.GENERATOR_VERSION:
-            reason = f"parameters changed ({manifest.get('params')} -> {wanted})"
-    if reason:
-        print(f"generating {args.modules} modules of ~{args.lines} lines into {tree} ({reason}) ...")
-        started = time.perf_counter()
-        generate.generate(tree, args.modules, args.lines, args.seed)
-        print(f"  done in {time.perf_counter() - started:.2f}s")
-    return tree
+    return benchtools.ensure_generated(
+        args.tree,
+        "tree",
+        {"modules": args.modules, "lines": args.lines, "seed": args.seed},
+        generate.GENERATOR_VERSION,
+        args.regenerate,
+        lambda: generate.generate(args.tree, args.modules, args.lines, args.seed),
+        f"{args.modules} modules of ~{args.lines} lines",
+    )
 
 
 def read_tree(tree: Path) -> list[tuple[Path, str]]:
@@ -72,26 +60,14 @@ def read_tree(tree: Path) -> list[tuple[Path, str]]:
 
 
 def seeded_bugs(tree: Path) -> int | None:
+    manifest = benchtools.read_manifest(tree) or {}
     try:
-        manifest = json.loads((tree / generate.MANIFEST_NAME).read_text(encoding="utf-8"))
         return sum(len(info["bugs"]) for info in manifest["files"].values())
-    except (OSError, ValueError, KeyError, TypeError):
+    except (AttributeError, KeyError, TypeError):
         return None
 
 
 # --------------------------------------------------------------------------- timing
-
-
-def best_of(repeat: int, run: Callable[[], object]) -> tuple[float, object]:
-    """Best wall time of ``repeat`` runs (gc.collect() before each) and the last result."""
-    best = float("inf")
-    result: object = None
-    for _ in range(repeat):
-        gc.collect()
-        started = time.perf_counter()
-        result = run()
-        best = min(best, time.perf_counter() - started)
-    return best, result
 
 
 def time_parse(texts: Sequence[str], repeat: int) -> float:
@@ -99,21 +75,20 @@ def time_parse(texts: Sequence[str], repeat: int) -> float:
         for text in texts:
             libcst.parse_module(text)
 
-    seconds, _ = best_of(repeat, run)
+    seconds, _ = benchtools.best_of(repeat, run)
     return seconds
 
 
 def import_check_paths() -> Callable[..., list[Any]]:
     """Import greenlint.api.check_paths from the working tree (server/) lazily."""
-    if SERVER_DIR.is_dir() and str(SERVER_DIR) not in sys.path:
-        sys.path.insert(0, str(SERVER_DIR))
+    benchtools.use_working_tree()
     try:
         from greenlint.api import check_paths  # type: ignore[import-not-found, unused-ignore]
     except ImportError as exc:
         print(
             "error: cannot import greenlint.api.check_paths "
             f"({type(exc).__name__}: {exc}).\n"
-            f"  greenlint is looked up in {SERVER_DIR} and on sys.path; the API may not exist yet.",
+            f"  greenlint is looked up in {benchtools.SERVER_DIR} and on sys.path; the API may not exist yet.",
             file=sys.stderr,
         )
         raise SystemExit(2) from None
@@ -122,8 +97,8 @@ def import_check_paths() -> Callable[..., list[Any]]:
 
 def time_check(tree: Path, repeat: int) -> tuple[float, list[Any]]:
     check_paths = import_check_paths()
-    seconds, findings = best_of(repeat, lambda: check_paths([tree], use_cache=False))
-    return seconds, list(findings)  # type: ignore[call-overload]
+    seconds, findings = benchtools.best_of(repeat, lambda: check_paths([tree], use_cache=False))
+    return seconds, list(findings)
 
 
 def rule_of(finding: Any) -> str | None:
@@ -139,17 +114,10 @@ def rule_of(finding: Any) -> str | None:
 # --------------------------------------------------------------------------- CLI
 
 
-def cli_env() -> dict[str, str]:
-    env = dict(os.environ)
-    if SERVER_DIR.is_dir():
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(SERVER_DIR), env.get("PYTHONPATH")) if p)
-    return env
-
-
 def run_cli(python: str, args: list[str], cwd: Path) -> tuple[float, int, str, str]:
     cmd = [python, "-m", "greenlint", *args]
     started = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=cwd, env=cli_env(), capture_output=True, text=True, check=False)
+    proc = subprocess.run(cmd, cwd=cwd, env=benchtools.working_tree_env(), capture_output=True, text=True, check=False)
     return time.perf_counter() - started, proc.returncode, proc.stdout, proc.stderr
 
 
@@ -258,10 +226,7 @@ def main(argv: list[str] | None = None) -> int:
         ("seeded bugs", "?" if seeded is None else str(seeded)),
         (f"target <= {args.target:g}", "PASS" if passed else "FAIL"),
     ]
-    width = max(len(name) for name, _ in rows)
-    print()
-    for name, value in rows:
-        print(f"{name:<{width}}  {value:>10}")
+    width = benchtools.print_rows(rows)
 
     if args.by_rule:
         counts = Counter(rule_of(finding) or "?" for finding in findings)

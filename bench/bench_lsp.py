@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import logging
 import os
 import random
@@ -33,7 +32,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,11 +42,10 @@ from pygls.lsp.client import LanguageClient
 from pygls.uris import from_fs_path
 
 BENCH_DIR = Path(__file__).resolve().parent
-REPO_ROOT = BENCH_DIR.parent
-SERVER_DIR = REPO_ROOT / "server"
 sys.path.insert(0, str(BENCH_DIR))
 
-import generate  # noqa: E402  (sibling module, needs the sys.path entry above)
+import benchtools  # noqa: E402  (sibling modules, need the sys.path entry above)
+import generate  # noqa: E402
 
 # Seeded bugs that keep the module compilable; one per ~250 lines, at least two.
 BUG_KINDS = ["missing-await", "missing-await-chained", "query-on-async-session"]
@@ -76,28 +74,15 @@ def build_document(target_lines: int, seed: int) -> Document:
     head = generate.prologue(x, rng)
     n_bugs = max(2, target_lines // LINES_PER_BUG)
     bug_blocks = [generate.bug_block(x, rng, BUG_KINDS[i % len(BUG_KINDS)]) for i in range(n_bugs)]
-    makers = [maker for maker, _ in generate.BLOCKS]
-    weights = [weight for _, weight in generate.BLOCKS]
-    body: list[generate.Block] = []
-    total = len(head) + sum(len(block.lines) + 2 for block in bug_blocks)
-    while total < target_lines - 1:
-        block = rng.choices(makers, weights)[0](x, rng)
-        body.append(block)
-        total += len(block.lines) + 2
+    body = benchtools.draw_blocks(rng, generate.BLOCKS, lambda maker: maker(x, rng), target_lines - 1, head, bug_blocks)
     # Spread the bugs evenly through the module.
     n_plain = len(body)
     for i, block in enumerate(bug_blocks):
         body.insert((i + 1) * n_plain // (n_bugs + 1) + i, block)
 
-    lines = list(head)
-    bugs: list[tuple[int, str]] = []
-    for block in body:
-        lines += ["", ""]
-        start = len(lines) + 1
-        bugs += [(start + bug.offset, bug.kind) for bug in block.bugs]
-        lines += block.lines
+    lines, bugs = benchtools.assemble(head, body)
     text = "\n".join(lines) + "\n"
-    return Document(len(lines), text, bugs, edit_line(lines))
+    return Document(len(lines), text, [(line, bug.kind) for line, bug in bugs], edit_line(lines))
 
 
 def edit_line(lines: list[str]) -> int:
@@ -123,24 +108,14 @@ def edit_for(line: int, insert: bool) -> types.TextDocumentContentChangePartial:
 # --------------------------------------------------------------------------- in-process baselines
 
 
-def best_of(repeat: int, run: Callable[[], object]) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        gc.collect()
-        started = time.perf_counter()
-        run()
-        best = min(best, time.perf_counter() - started)
-    return best
-
-
 def time_parse(text: str, repeat: int) -> float:
-    return best_of(repeat, lambda: libcst.parse_module(text))
+    seconds, _ = benchtools.best_of(repeat, lambda: libcst.parse_module(text))
+    return seconds
 
 
 def time_analysis(text: str, repeat: int) -> float | None:
     """What the server's analysis thread runs for one version (analyze_document), timed here; None if unavailable."""
-    if SERVER_DIR.is_dir() and str(SERVER_DIR) not in sys.path:
-        sys.path.insert(0, str(SERVER_DIR))
+    benchtools.use_working_tree()
     try:
         from greenlint.core.config import Settings  # type: ignore[import-untyped, unused-ignore]
         from greenlint.lsp.documents import analyze_document  # type: ignore[import-untyped, unused-ignore]
@@ -148,22 +123,16 @@ def time_analysis(text: str, repeat: int) -> float | None:
         return None
     settings = Settings()
     try:
-        return best_of(
+        seconds, _ = benchtools.best_of(
             repeat,
             lambda: analyze_document("file:///bench.py", 1, text, settings, types.PositionEncodingKind.Utf16, ()),
         )
     except Exception:  # noqa: BLE001 - optional figure; the API may be changing under us
         return None
+    return seconds
 
 
 # --------------------------------------------------------------------------- LSP session
-
-
-def server_env() -> dict[str, str]:
-    env = dict(os.environ)
-    if SERVER_DIR.is_dir():
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(SERVER_DIR), env.get("PYTHONPATH")) if p)
-    return env
 
 
 def cpu_seconds(pid: int) -> float | None:
@@ -224,7 +193,7 @@ async def run_session(
     def on_register(params: types.RegistrationParams) -> None:
         return None
 
-    await client.start_io(python, "-m", "greenlint", "server", cwd=str(workdir), env=server_env())
+    await client.start_io(python, "-m", "greenlint", "server", cwd=str(workdir), env=benchtools.working_tree_env())
     process = client._server  # the subprocess; pygls has no public accessor
     assert process is not None and process.stderr is not None
     stderr_chunks: list[bytes] = []

@@ -20,18 +20,20 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import shutil
 import sys
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH_DIR))
+
+import benchtools  # noqa: E402  (sibling module, needs the sys.path entry above)
+from benchtools import MANIFEST_NAME, Block, Bug, Names, not_found  # noqa: E402
+
 DEFAULT_OUT = BENCH_DIR / "generated" / "tree"
-MANIFEST_NAME = "MANIFEST.json"
 MODULES_PER_PACKAGE = 50
 GENERATOR_VERSION = 1
 
@@ -146,20 +148,7 @@ def camel(snake: str) -> str:
 
 
 @dataclass
-class Bug:
-    offset: int  # 0-based line offset inside the block
-    kind: str
-    function: str
-
-
-@dataclass
-class Block:
-    lines: list[str]
-    bugs: list[Bug] = field(default_factory=list)
-
-
-@dataclass
-class Ctx:
+class Ctx(Names):
     """Identifiers chosen for one module."""
 
     index: int
@@ -192,22 +181,6 @@ class Ctx:
     prefix: str
     currency: str
     title_len: int
-    used: dict[str, int] = field(default_factory=dict)
-
-    def unique(self, base: str) -> str:
-        count = self.used.get(base, 0) + 1
-        self.used[base] = count
-        return base if count == 1 else f"{base}_{count}"
-
-    def path(self, method: str, *parts: str) -> str:
-        """A route path below the router prefix, unique per HTTP method inside the module."""
-        base = "/".join(p for p in parts if p)
-        key = f"path:{method}:{base}"
-        count = self.used.get(key, 0) + 1
-        self.used[key] = count
-        if count > 1:
-            base = f"{base}/v{count}" if base else f"v{count}"
-        return "/" + base if base else ""
 
 
 def make_ctx(index: int, seed: int, domain: str, rng: random.Random) -> Ctx:
@@ -438,16 +411,6 @@ def prologue(x: Ctx, rng: random.Random) -> list[str]:
 # --------------------------------------------------------------------------- blocks
 
 
-def not_found(x: Ctx, var: str, indent: str = "        ") -> list[str]:
-    return [
-        f"    if {var} is None:",
-        f"{indent}raise HTTPException(",
-        f"{indent}    status_code=status.HTTP_404_NOT_FOUND,",
-        f'{indent}    detail=f"{x.P} {{{x.p}_id}} not found",',
-        f"{indent})",
-    ]
-
-
 def b_list(x: Ctx, rng: random.Random) -> Block:
     fn = x.unique(f"list_{x.plural}")
     limit = rng.choice([20, 50, 100])
@@ -487,7 +450,7 @@ def b_get(x: Ctx, rng: random.Random) -> Block:
         f'@router.get("{x.path("get", "{" + x.p + "_id}")}", response_model={x.P}Read)',
         f"async def {fn}({x.p}_id: int, {x.db}: {x.Dep}) -> {x.P}:",
         f"    {x.p} = await {x.db}.get({x.P}, {x.p}_id, options=[selectinload({x.P}.{x.children})])",
-        *not_found(x, x.p),
+        *not_found(x.p, x.P, f"{x.p}_id"),
         f"    return {x.p}",
     ]
     return Block(out)
@@ -530,7 +493,7 @@ def b_update(x: Ctx, rng: random.Random, bug: str | None = None) -> Block:
         f"    {x.db}: {x.Dep},",
         f") -> {x.P}:",
         f"    {x.p} = await {x.db}.get({x.P}, {x.p}_id)",
-        *not_found(x, x.p),
+        *not_found(x.p, x.P, f"{x.p}_id"),
         "    changes = payload.model_dump(exclude_unset=True)",
         "    for field_name, value in changes.items():",
         "        # only touch columns the client actually sent",
@@ -999,25 +962,14 @@ def build_module(index: int, seed: int, package: str, domain: str, target_lines:
     head = prologue(x, rng)
 
     bug_blocks = [bug_block(x, rng, kind) for kind in rng.choices(BUG_KINDS, BUG_WEIGHTS, k=n_bugs)]
-    makers = [m for m, _ in BLOCKS]
-    weights = [w for _, w in BLOCKS]
-    body: list[Block] = []
-    total = len(head) + sum(len(b.lines) + 2 for b in bug_blocks)
-    while total < target_lines - 1:
-        block = rng.choices(makers, weights)[0](x, rng)
-        body.append(block)
-        total += len(block.lines) + 2
+    body = benchtools.draw_blocks(rng, BLOCKS, lambda maker: maker(x, rng), target_lines - 1, head, bug_blocks)
     for block in bug_blocks:
         body.insert(rng.randint(0, len(body)), block)
 
-    lines = list(head)
-    bugs: list[dict[str, object]] = []
-    for block in body:
-        lines += ["", ""]
-        start = len(lines) + 1  # 1-based line number of the block's first line
-        for bug in block.bugs:
-            bugs.append({"kind": bug.kind, "line": start + bug.offset, "function": bug.function})
-        lines += block.lines
+    lines, located = benchtools.assemble(head, body)
+    bugs: list[dict[str, object]] = [
+        {"kind": bug.kind, "line": line, "function": bug.function} for line, bug in located
+    ]
     compiles = not any(b["kind"] == "await-in-sync-def" for b in bugs)
     return Module(relpath, "\n".join(lines) + "\n", len(lines), bugs, compiles)
 
@@ -1062,13 +1014,9 @@ def generate(out: Path, n_modules: int, target_lines: int, seed: int) -> dict[st
         path.write_text(module.text, encoding="utf-8", newline="\n")
         files[module.relpath] = {"lines": module.lines, "compiles": module.compiles, "bugs": module.bugs}
 
-    manifest: dict[str, object] = {
-        "generator_version": GENERATOR_VERSION,
-        "params": {"modules": n_modules, "lines": target_lines, "seed": seed},
-        "files": files,
-    }
-    (out / MANIFEST_NAME).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    return manifest
+    return benchtools.write_manifest(
+        out, GENERATOR_VERSION, {"modules": n_modules, "lines": target_lines, "seed": seed}, files
+    )
 
 
 def verify(out: Path, manifest: dict[str, object]) -> list[str]:
@@ -1096,16 +1044,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--modules", type=int, default=500, help="number of modules (default 500)")
     parser.add_argument("--lines", type=int, default=300, help="approximate lines per module (default 300)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output dir (default {DEFAULT_OUT})")
-    parser.add_argument("--check", action="store_true", help="compile() every module after generating")
+    benchtools.generator_options(parser, DEFAULT_OUT, "compile() every module after generating")
     args = parser.parse_args(argv)
     if args.modules < 1:
         parser.error("--modules must be >= 1")
 
-    started = time.perf_counter()
-    manifest = generate(args.out, args.modules, args.lines, args.seed)
-    elapsed = time.perf_counter() - started
+    elapsed, manifest = benchtools.timed(lambda: generate(args.out, args.modules, args.lines, args.seed))
     files = manifest["files"]
     assert isinstance(files, dict)
     n_lines = sum(info["lines"] for info in files.values())
@@ -1117,12 +1061,10 @@ def main(argv: list[str] | None = None) -> int:
         f"{n_bugs} seeded bugs in {n_buggy} modules ({n_nocompile} with await in a sync def)"
     )
     if args.check:
-        problems = verify(args.out, manifest)
-        for problem in problems:
-            print(problem, file=sys.stderr)
-        if problems:
-            return 1
-        print("check: every module mentions sqlalchemy and compiles (except the await-in-sync-def ones)")
+        return benchtools.report(
+            verify(args.out, manifest),
+            "check: every module mentions sqlalchemy and compiles (except the await-in-sync-def ones)",
+        )
     return 0
 
 
