@@ -6,12 +6,25 @@ import hashlib
 import json
 import os
 import tempfile
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from greenlint import __version__
 
 CACHE_DIRECTORY = ".greenlint_cache"
+
+
+@cache
+def code_fingerprint() -> str:
+    """Identifies greenlint's code: results cached by another build (a release, or a checkout being worked on)
+    are never reused."""
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parents[1]
+    for source in sorted(package.rglob("*.py")):
+        digest.update(source.relative_to(package).as_posix().encode())
+        digest.update(source.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def make_cache_directory(directory: Path) -> None:
@@ -30,7 +43,7 @@ class FindingCache:
     summaries (path -> digest) they were computed with."""
 
     def __init__(self, root: Path) -> None:
-        self.directory = root / CACHE_DIRECTORY / __version__
+        self.directory = root / CACHE_DIRECTORY / f"{__version__}-{code_fingerprint()}"
 
     @property
     def summaries(self) -> Path:

@@ -20,7 +20,7 @@ from greenlint.semantics.infer import Alias, Dependency
 from greenlint.semantics.models import Definition, Model, Schema, build_model, build_schema, is_mapped
 from greenlint.semantics.modules import ModuleName, module_name
 from greenlint.semantics.summarize import summarize
-from greenlint.semantics.summary import SUMMARY_FORMAT, FunctionFact, Loc, ModuleSummary, Place, ValueFact
+from greenlint.semantics.summary import FunctionFact, Loc, ModuleSummary, Place, ValueFact
 from greenlint.semantics.values import Kind, Value
 from greenlint.semantics.walker import gather_facts
 
@@ -33,7 +33,7 @@ EVERY_MODULE = "*"  # WorkspaceView.consulted: every module was searched
 
 
 def summary_key(name: ModuleName, text: str) -> str:
-    digest = hashlib.sha256(f"{SUMMARY_FORMAT}\0{name.name}\0{name.is_package}\0".encode())
+    digest = hashlib.sha256(f"{name.name}\0{name.is_package}\0".encode())
     digest.update(text.encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
 

@@ -15,8 +15,6 @@ from dataclasses import dataclass, field
 from functools import cache, cached_property
 from typing import Any, TypeVar
 
-SUMMARY_FORMAT = 2
-
 
 @dataclass(frozen=True)
 class Loc:
