@@ -185,6 +185,18 @@ class WorkspaceIndex:
                 return False
         return True
 
+    def asyncio_users(self) -> list[Path]:
+        """The files that import SQLAlchemy's asyncio extension (reads every summary)."""
+        return [path for path in self.paths() if self.summary(path).uses_asyncio]
+
+    def engine_schemes(self) -> dict[str, list[Path]]:
+        """The database URL schemes engines are created with (`postgresql+asyncpg`), and the files that do."""
+        found: dict[str, list[Path]] = {}
+        for path in self.paths():
+            for scheme in self.summary(path).engine_schemes:
+                found.setdefault(scheme, []).append(path)
+        return found
+
     def classes_named(self, name: str) -> list[str]:
         """Absolute names of the workspace's classes called `name`: the files whose text declares such a class
         (a scan, not a parse), confirmed by their summaries."""

@@ -45,6 +45,7 @@ CREATE_ASYNC_ENGINE = frozenset(
 )
 DEPENDS = frozenset({"fastapi.Depends", "fastapi.params.Depends", "fastapi.Security", "fastapi.params.Security"})
 GETENV = frozenset({"os.getenv", "os.environ.get"})
+ASYNCIO_EXTENSIONS = ("sqlalchemy.ext.asyncio", "sqlmodel.ext.asyncio")
 ANNOTATED = frozenset({"typing.Annotated", "typing_extensions.Annotated"})
 OPTIONAL = frozenset({"typing.Optional", "typing_extensions.Optional", "typing.Union", "typing_extensions.Union"})
 ITERATOR_WRAPPERS = frozenset(

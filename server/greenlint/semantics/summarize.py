@@ -10,7 +10,7 @@ from greenlint.semantics.facts import Binding, BindingKind, ModuleFacts, Scope
 from greenlint.semantics.infer import Semantics, argument
 from greenlint.semantics.locate import TextLocator
 from greenlint.semantics.modules import ModuleName
-from greenlint.semantics.names import ANNOTATED, DEPENDS
+from greenlint.semantics.names import ANNOTATED, ASYNCIO_EXTENSIONS, CREATE_ASYNC_ENGINE, CREATE_ENGINE, DEPENDS
 from greenlint.semantics.orm import LOADING_METHODS, NO_MODELS, OrmAnalysis, returned_origin
 from greenlint.semantics.summary import AliasFact, FunctionFact, Loc, ModuleSummary, ValueFact
 from greenlint.semantics.values import Value
@@ -25,7 +25,13 @@ def summarize(text: str, facts: ModuleFacts, name: ModuleName, *, locate: bool =
     origins = OrmAnalysis(facts, semantics, NO_MODELS, name)
     locator = TextLocator(text) if locate else None
     reader = ClassReader(semantics, name.absolute, locator)
-    summary = ModuleSummary(name.name, name.is_package, star_imports=_star_imports(facts.module, name))
+    summary = ModuleSummary(
+        name.name,
+        name.is_package,
+        star_imports=_star_imports(facts.module, name),
+        uses_asyncio=any(qualified.startswith(ASYNCIO_EXTENSIONS) for qualified in facts.imports.values()),
+        engine_schemes=_engine_schemes(facts, semantics),
+    )
     for local, bindings in facts.root.bindings.items():
         if len(bindings) != 1:
             continue
@@ -41,6 +47,23 @@ def summarize(text: str, facts: ModuleFacts, name: ModuleName, *, locate: bool =
             loc = locator.assignment(local) if locator is not None else None
             _assignment(summary, local, binding, semantics, reader, name, loc)
     return summary
+
+
+def _engine_schemes(facts: ModuleFacts, semantics: Semantics) -> tuple[str, ...]:
+    """The database URL schemes the module's engines are created with (`postgresql+asyncpg`), in order."""
+    schemes: list[str] = []
+    for site in facts.all_calls():
+        if site.name not in ("create_engine", "create_async_engine"):
+            continue
+        qualified = semantics.qualified_name(site.call.func, site.scope)
+        url_node = argument(site.call, 0, "url")
+        if qualified not in CREATE_ENGINE | CREATE_ASYNC_ENGINE or url_node is None:
+            continue
+        url = semantics.url_of(url_node, site.scope)
+        scheme = url.text.partition("://")[0] if url is not None and "://" in url.text else ""
+        if scheme and scheme not in schemes:
+            schemes.append(scheme)
+    return tuple(schemes)
 
 
 def _star_imports(module: cst.Module, name: ModuleName) -> tuple[str, ...]:

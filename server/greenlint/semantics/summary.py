@@ -131,6 +131,10 @@ class ModuleSummary:
     functions: dict[str, FunctionFact] = field(default_factory=dict)
     aliases: dict[str, AliasFact] = field(default_factory=dict)
     star_imports: tuple[str, ...] = ()  # modules imported with `from module import *`
+    uses_asyncio: bool = False  # imports SQLAlchemy's (or SQLModel's) asyncio extension
+    engine_schemes: tuple[
+        str, ...
+    ] = ()  # URL schemes given to create_engine / create_async_engine: "postgresql+asyncpg"
 
     def defines(self, name: str) -> bool:
         """Whether the module itself binds `name` to something the index knows (not an import)."""
