@@ -40,6 +40,11 @@ const QUICKFIX_FILE = 'shop/orders.py';
 const QUICKFIX_LINE_TEXT = 'db.commit()  # expect: GL002';
 const QUICKFIX_TITLE = 'greenlint (GL002): Add await';
 const FIXALL_FILE = 'shop/catalog.py';
+// The dependency manifest the GL301 step fixes (SQLAlchemy 2.1 without the `asyncio` extra), and its fix.
+const DEPS_FILE = 'pyproject.toml';
+const DEPS_LINE_TEXT = '"sqlalchemy>=2.1",  # expect: GL301';
+const DEPS_FIXED_TEXT = '"sqlalchemy[asyncio]>=2.1",  # expect: GL301';
+const DEPS_FIX_TITLE = 'greenlint (GL301): Depend on `sqlalchemy[asyncio]` (installs greenlet)';
 
 const t0 = Date.now();
 const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(1)} s`;
@@ -373,6 +378,16 @@ async function main() {
   const fixallFile = path.join(workspace, FIXALL_FILE);
   const fixallBefore = safeFixes(cliFindings(workspace, FIXALL_FILE));
   if (fixallBefore.length < 1) fail(`${FIXALL_FILE} has no safe fixes for the fix-all step`);
+  const depsFile = path.join(workspace, DEPS_FILE);
+  const depsSource = fs.readFileSync(depsFile, 'utf8').split('\n');
+  const depsIndex = depsSource.findIndex((l) => l.includes(DEPS_LINE_TEXT));
+  if (depsIndex < 0) fail(`${DEPS_FILE} has no line containing \`${DEPS_LINE_TEXT}\``);
+  const depsLine = depsIndex + 1;
+  const depsCol = depsSource[depsIndex].indexOf(DEPS_LINE_TEXT) + 3; // inside `sqlalchemy`
+  const depsBefore = cliFindings(workspace, DEPS_FILE).filter((f) => f.code === 'GL301');
+  if (!depsBefore.some((f) => f.line === depsLine && f.fix?.applicability === 'safe')) {
+    fail(`\`greenlint check ${DEPS_FILE}\` reports no GL301 with a safe fix on line ${depsLine}: ${JSON.stringify(depsBefore)}`);
+  }
 
   // --- install the extension -------------------------------------------------------------------------------------
   log(`installing ${path.basename(VSIX)}`);
@@ -631,6 +646,68 @@ async function main() {
   await sleep(300);
   await screenshot(page, 'fixall.png');
 
+  // --- f. the dependency manifest: GL301's squiggle and quick fix in pyproject.toml ------------------------------
+  await focusEditor(page);
+  await quickOpen(page, DEPS_FILE);
+  await goTo(page, depsLine, depsCol);
+  log(`${DEPS_FILE} open, cursor on line ${depsLine}; waiting for greenlint's GL301 squiggle`);
+  await waitFor(
+    `an error squiggle on line ${depsLine} of ${DEPS_FILE} (\`${DEPS_LINE_TEXT}\`)`,
+    async () => {
+      const s = await lineState(page, DEPS_LINE_TEXT);
+      return s.squiggles > 0 && s;
+    },
+    { ms: 30000 },
+  );
+  await screenshot(page, 'manifest.png');
+  await page.keyboard.press('Control+.');
+  const depsRows = await waitFor(
+    `the quick-fix menu (Ctrl+.) to offer "${DEPS_FIX_TITLE}"`,
+    async () => {
+      const rows = await rowsText(page, '.action-widget .monaco-list-row');
+      return rows.some((r) => r.includes(DEPS_FIX_TITLE)) && rows;
+    },
+    { ms: 10000 },
+  );
+  log(`f. quick-fix menu in ${DEPS_FILE}: ${JSON.stringify(depsRows)}`);
+  await sleep(300);
+  await screenshot(page, 'manifest-quickfix.png');
+  let depsPicked = false;
+  for (let i = 0; i < depsRows.length + 2; i++) {
+    const f = await focusedRow();
+    if (f && f.includes(DEPS_FIX_TITLE)) {
+      depsPicked = true;
+      break;
+    }
+    await page.keyboard.press('ArrowDown');
+    await sleep(100);
+  }
+  if (!depsPicked) fail(`could not move the quick-fix menu's focus to "${DEPS_FIX_TITLE}" with the arrow keys`);
+  await page.keyboard.press('Enter');
+  await waitFor('the quick-fix menu to close', async () => (await page.locator('.action-widget .monaco-list-row').count()) === 0, { ms: 5000 });
+  await waitFor(`line ${depsLine} to read \`${DEPS_FIXED_TEXT}\` in the editor`, async () => {
+    const s = await lineState(page, DEPS_FIXED_TEXT);
+    return s.line && s;
+  }, { ms: 10000 });
+  await save(page);
+  await waitOnDisk(page, depsFile, `\`${DEPS_FIXED_TEXT}\` in ${DEPS_FILE} on disk after Ctrl+S`, (text) =>
+    text.split('\n')[depsIndex]?.includes(DEPS_FIXED_TEXT),
+  );
+  const depsAfter = fs.readFileSync(depsFile, 'utf8').split('\n');
+  const depsChanged = depsAfter.map((l, i) => (l !== depsSource[i] ? i + 1 : 0)).filter(Boolean);
+  if (depsAfter.length !== depsSource.length || depsChanged.length !== 1) {
+    fail(`the GL301 fix changed more than line ${depsLine} of ${DEPS_FILE}: lines ${depsChanged.join(', ')}`);
+  }
+  await waitFor(`the GL301 squiggle on line ${depsLine} to disappear`, async () => {
+    const s = await lineState(page, DEPS_FIXED_TEXT);
+    return s.line && s.squiggles === 0 && s;
+  }, { ms: 15000 });
+  const depsLeft = cliFindings(workspace, DEPS_FILE).filter((f) => f.code === 'GL301');
+  if (depsLeft.length) fail(`\`greenlint check ${DEPS_FILE}\` still reports GL301 after the fix: ${JSON.stringify(depsLeft)}`);
+  log(`f. "${DEPS_FIX_TITLE}" applied with the keyboard and saved: \`${DEPS_FIXED_TEXT}\` on disk, squiggle gone, no GL301 left`);
+  await sleep(300);
+  await screenshot(page, 'manifest-fixed.png');
+
   if (pageErrors.length) log(`(page errors seen, not fatal: ${pageErrors.slice(0, 3).join(' | ')})`);
   return { workspace };
 }
@@ -708,7 +785,7 @@ try {
   }
   await cleanup({ keepTmp: keep });
   if (keep) log(`kept ${tmp}`);
-  console.log(`e2e: PASSED in ${elapsed()}: squiggle, Problems panel, Ctrl+. quick fix, apply + save, fix-all (screenshots in e2e/output/)`);
+  console.log(`e2e: PASSED in ${elapsed()}: squiggle, Problems panel, Ctrl+. quick fix, apply + save, fix-all, GL301 in pyproject.toml (screenshots in e2e/output/)`);
   process.exit(0);
 } catch (e) {
   clearTimeout(overall);

@@ -13,6 +13,7 @@ import {
   State,
 } from 'vscode-languageclient/node';
 import { LOG_LEVEL_ENV, SECTION } from './common/config';
+import { DOCUMENT_SELECTOR as SELECTED_DOCUMENTS } from './common/documents';
 import type { ImportCheck, ServerCommand } from './common/interpreter';
 import { type RestartMode, RestartCoalescer } from './common/restart';
 import { pipInstallArgv, terminalCommand } from './common/shell';
@@ -23,13 +24,8 @@ import { readLaunchSettings, readServerSettings } from './settings';
 export const CLIENT_ID = 'greenlint';
 export const FIX_ALL_KIND = 'source.fixAll.greenlint';
 
-/** Python files (saved and untitled), and the project files a later greenlint may check. */
-export const DOCUMENT_SELECTOR: DocumentSelector = [
-  { scheme: 'file', language: 'python' },
-  { scheme: 'untitled', language: 'python' },
-  { scheme: 'file', pattern: '**/pyproject.toml' },
-  { scheme: 'file', pattern: '**/requirements*.txt' },
-];
+/** Python files (saved and untitled), and the dependency manifests on disk that GL301 checks. */
+export const DOCUMENT_SELECTOR: DocumentSelector = [...SELECTED_DOCUMENTS];
 
 function display(command: ServerCommand): string {
   return command.python !== undefined ? command.python.join(' ') : command.command;

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from greenlint.core.checker import Checker, Record, with_path
-from greenlint.core.files import discover
+from greenlint.core.files import discover, is_manifest
 from greenlint.semantics.index import WorkspaceIndex
 
 
@@ -16,8 +16,12 @@ def check_paths(paths: Sequence[str | Path], *, use_cache: bool = False) -> list
     checker = Checker(use_cache=use_cache, index=index)
     errors: list[str] = []
     records: list[Record] = []
-    files = list(discover([str(path) for path in paths], checker.is_excluded, errors.append))
-    index.add_all(file.path for file in files)
+    arguments = [str(path) for path in paths]
+    found = list(discover(arguments, checker.is_excluded, errors.append, manifests=True))
+    files = [file for file in found if not is_manifest(file.path)] + [f for f in found if is_manifest(f.path)]
+    index.add_all(file.path for file in files if not is_manifest(file.path))
+    if checker.projects is not None:
+        checker.projects.covered(Path(argument) for argument in arguments if Path(argument).is_dir())
     for file in files:
         result = checker.check(file)
         records.extend(with_path(record, file.display) for record in result.records)

@@ -20,7 +20,26 @@ from greenlint.rules.registry import rule_for
 REPOSITORY = Path(__file__).resolve().parents[2]
 SHOP = REPOSITORY / "examples" / "shop"
 # The public rule codes, in order: editors, CI scripts and users rely on them.
-ALL_CODES = ["GL001", "GL002", "GL003", "GL004", "GL005", "GL006", "GL007", "GL008", "GL101", "GL102", "GL103", "GL104"]
+ALL_CODES = [
+    "GL001",
+    "GL002",
+    "GL003",
+    "GL004",
+    "GL005",
+    "GL006",
+    "GL007",
+    "GL008",
+    "GL101",
+    "GL102",
+    "GL103",
+    "GL104",
+    "GL201",
+    "GL202",
+    "GL203",
+    "GL204",
+    "GL205",
+    "GL301",
+]
 
 # A GL002 case whose finding is preceded, on its own line, by non-ASCII text (3 CJK characters and an
 # emoji outside the BMP): columns in code points differ from UTF-8 bytes and from UTF-16 code units.

@@ -25,7 +25,8 @@ from clitools import (
     write,
 )
 from greenlint.core.autofix import compiles
-from greenlint.rules.registry import ALL_RULES
+from greenlint.rules.manifest import ManifestExample
+from greenlint.rules.registry import ALL_RULES, rule_for
 
 GL002_MESSAGE = (
     "`db.commit()` is never awaited: the transaction is never committed and its changes are silently lost "
@@ -234,23 +235,32 @@ def test_json_findings_are_grouped_by_file_and_sorted_by_position(
 def test_every_offered_json_fix_removes_its_finding(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], code: str, index: int
 ) -> None:
-    """For each finding with a fix in a rule example, its edits alone make that finding go away."""
+    """For each finding with a fix in a rule example, its edits alone make that finding go away.
+
+    A manifest rule's example is the manifest of a project whose module is the example's `project`."""
     monkeypatch.chdir(tmp_path)
     text = example(code, index)
-    write(tmp_path, {"x.py": text})
-    records = run(capsys, "check", "--no-cache", "--format", "json", "x.py").json()
+    rule = rule_for(code)
+    assert rule is not None
+    item = rule.examples[index]
+    name = "x.py"
+    if isinstance(item, ManifestExample):
+        name = item.filename
+        write(tmp_path, {"app/__init__.py": "", "app/db.py": item.project})
+    write(tmp_path, {name: text})
+    records = run(capsys, "check", "--no-cache", "--format", "json", name).json()
     assert records
     for record in records:
         if record["fix"] is None:
             continue
         edits = record["fix"]["edits"]
-        assert edits and all(edit["path"] == "x.py" for edit in edits)
+        assert edits and all(edit["path"] == name for edit in edits)
         fixed = apply_edits(text, edits)
         assert fixed != text
-        if compiles(text):
-            compile(fixed, "x.py", "exec")
-        (tmp_path / "x.py").write_text(fixed, encoding="utf-8")
-        after = run(capsys, "check", "--no-cache", "--format", "json", "x.py").json()
+        if name.endswith(".py") and compiles(text):
+            compile(fixed, name, "exec")
+        (tmp_path / name).write_text(fixed, encoding="utf-8")
+        after = run(capsys, "check", "--no-cache", "--format", "json", name).json()
         before_count = sum(1 for r in records if r["code"] == record["code"])
         after_count = sum(1 for r in after if r["code"] == record["code"])
         assert after_count < before_count, (record["line"], record["code"])

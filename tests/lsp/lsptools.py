@@ -387,11 +387,11 @@ class Editor:
     def uri(self, name: str) -> str:
         return (self.root / name).as_uri()
 
-    def open(self, name: str, text: str, version: int = 1) -> str:
+    def open(self, name: str, text: str, version: int = 1, language: str = "python") -> str:
         uri = self.uri(name)
         self.texts[uri], self.versions[uri] = text, version
         self.client.text_document_did_open(
-            types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "python", version, text))
+            types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, language, version, text))
         )
         return uri
 

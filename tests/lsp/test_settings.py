@@ -113,7 +113,13 @@ async def test_pyproject_and_python_watchers_are_registered(editor: Editor) -> N
         assert registration.method == types.WORKSPACE_DID_CHANGE_WATCHED_FILES
         options = types.DidChangeWatchedFilesRegistrationOptions(watchers=[])
         watchers = client.protocol._converter.structure(registration.register_options, type(options)).watchers
-        assert [watcher.glob_pattern for watcher in watchers] == ["**/pyproject.toml", "**/*.py"]
+        assert [watcher.glob_pattern for watcher in watchers] == [
+            "**/pyproject.toml",
+            "**/*.py",
+            "**/requirements*.txt",
+            "**/requirements/*.txt",
+            "**/setup.cfg",
+        ]
     else:
         assert client.registrations == []
 

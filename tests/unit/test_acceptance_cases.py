@@ -11,7 +11,8 @@ from greenlint.core.analysis import analyze
 from greenlint.core.autofix import compiles, fix_text
 from greenlint.rules.registry import ALL_RULES
 
-IMPLEMENTED = ("GL0", "GL1")  # the code families of the issues taken so far
+WITHOUT_FIX = {"GL201"}  # rules that explain and offer no automatic fix
+IMPLEMENTED = ("GL0", "GL1", "GL2")  # the code families built so far
 
 
 def _case_files(root: Path, folders: tuple[str, ...]) -> list[Path]:
@@ -36,5 +37,5 @@ def test_unsafe_fixes_clear_every_case(shared_cases: Path) -> None:
     for path in _case_files(shared_cases, ("seed", "beyond")):
         outcome = fix_text(path.read_text(encoding="utf-8"), ALL_RULES, unsafe=True)
         remaining = [f.code for f in outcome.analysis.findings if f.code.startswith(IMPLEMENTED)]
-        assert remaining == [], path.name
+        assert set(remaining) <= WITHOUT_FIX, path.name
         assert compiles(outcome.text), path.name

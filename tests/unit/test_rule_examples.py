@@ -11,9 +11,10 @@ from greenlint.core.fixer import apply_edits
 from greenlint.rules.base import Example, Rule
 from greenlint.rules.registry import ALL_RULES
 
-CASES = [
+CASES = [  # module rules; the manifest rules' examples are tested by test_manifest_examples.py
     pytest.param(rule, example, id=f"{rule.code}-{'valid' if example.valid else 'invalid'}-{index}")
     for rule in ALL_RULES
+    if isinstance(rule, Rule)
     for index, example in enumerate(rule.examples)
 ]
 

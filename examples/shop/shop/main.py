@@ -3,7 +3,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from shop import catalog, customers, orders, reports
+from shop import catalog, customers, health, orders, reports
 from shop.database import engine, init_models
 
 # Not imported here:
@@ -23,3 +23,4 @@ app.include_router(catalog.router)
 app.include_router(customers.router)
 app.include_router(orders.router)
 app.include_router(reports.router)
+app.include_router(health.router)

@@ -1,10 +1,13 @@
+import asyncio
+
 from fastapi import APIRouter, Depends, HTTPException
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from shop.database import SessionDep, get_session
 from shop.models import Customer, Order, OrderItem, Product
+from shop.notifications import notify_cancelled
 from shop.schemas import OrderIn, OrderOut
 
 router = APIRouter(prefix="/orders", tags=["orders"])
@@ -47,6 +50,15 @@ async def list_orders(db: SessionDep, status: str = "pending"):
     return orders.all()  # expect: GL102
 
 
+@router.get("/stats")
+async def order_stats(db: SessionDep) -> dict[str, int]:
+    pending, paid = await asyncio.gather(
+        db.scalar(select(func.count()).where(Order.status == "pending")),  # expect: GL201
+        db.scalar(select(func.count()).where(Order.status == "paid")),  # expect: GL201
+    )
+    return {"pending": pending, "paid": paid}
+
+
 @router.get("/{order_id}", response_model=OrderOut)
 async def get_order(order_id: int, db: SessionDep):
     order = await db.get(Order, order_id, options=[selectinload(Order.items)])
@@ -79,4 +91,5 @@ async def cancel_order(order_id: int, db: AsyncSession = Depends(get_session)) -
             update(Product).where(Product.id == item.product_id).values(stock=Product.stock + item.quantity)
         )
     order.status = "cancelled"
+    notify_cancelled(order.customer_id, order_id)  # expect: GL204
     db.commit()  # expect: GL002

@@ -13,7 +13,7 @@ from greenlint.cli.formats import FORMATS, render
 from greenlint.core.cache import FindingCache
 from greenlint.core.checker import Checker, FileResult, Record, with_path
 from greenlint.core.config import ConfigError, check_selector
-from greenlint.core.files import discover
+from greenlint.core.files import discover, is_manifest
 from greenlint.core.source import split_lines
 from greenlint.rules import docs
 from greenlint.rules.registry import ALL_RULES, known_codes, rule_for
@@ -100,8 +100,13 @@ def run_check(arguments: argparse.Namespace) -> int:
     records: list[Record] = []
     results: list[FileResult] = []
     try:
-        files = list(discover(arguments.paths or ["."], checker.is_excluded, errors.append))
-        index.add_all(file.path for file in files)
+        paths = arguments.paths or ["."]
+        found = list(discover(paths, checker.is_excluded, errors.append, manifests=True))
+        # Python files first: manifests are checked against their summaries (computed by then)
+        files = [file for file in found if not is_manifest(file.path)] + [f for f in found if is_manifest(f.path)]
+        index.add_all(file.path for file in files if not is_manifest(file.path))
+        if checker.projects is not None:
+            checker.projects.covered(Path(path) for path in paths if Path(path).is_dir())
         for file in files:
             if fixing:
                 result = checker.fix(file, unsafe=arguments.unsafe_fixes, write=arguments.fix and not arguments.diff)

@@ -16,7 +16,7 @@ from greenlint.core.parsing import SyntaxProblem, parse
 from greenlint.core.positions import node_offsets, trimmed
 from greenlint.core.source import LineIndex, Position
 from greenlint.core.suppression import is_suppressed
-from greenlint.rules.base import Rule, RuleContext
+from greenlint.rules.base import BaseRule, Rule, RuleContext
 from greenlint.semantics.facts import ModuleFacts
 from greenlint.semantics.index import WorkspaceIndex, WorkspaceView
 from greenlint.semantics.infer import Semantics
@@ -69,14 +69,16 @@ class Analysis:
         self.module = None
 
 
-def applicable_rules(rules: Sequence[Rule], text: str) -> list[Rule]:
-    """The rules whose text pre-check passes: a file without their needles cannot produce their findings."""
-    return [rule for rule in rules if any(needle in text for needle in rule.needles)]
+def applicable_rules(rules: Sequence[BaseRule], text: str) -> list[Rule]:
+    """The module rules whose text pre-check passes: a file without their needles cannot produce their findings.
+
+    Rules of other kinds (manifest rules) are not run on Python modules."""
+    return [rule for rule in rules if isinstance(rule, Rule) and any(needle in text for needle in rule.needles)]
 
 
 def analyze(
     text: str,
-    rules: Sequence[Rule],
+    rules: Sequence[BaseRule],
     severity: Mapping[str, Severity] | None = None,
     *,
     index: WorkspaceIndex | None = None,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from greenlint.core.analysis import Analysis, analyze
 from greenlint.core.finding import Applicability, Finding, Fix, Severity
-from greenlint.rules.base import Rule
+from greenlint.rules.base import BaseRule
 from greenlint.semantics.index import WorkspaceIndex
 
 MAX_PASSES = 10
@@ -61,7 +61,7 @@ def compiles(text: str) -> bool:
 
 def fix_text(
     text: str,
-    rules: Sequence[Rule],
+    rules: Sequence[BaseRule],
     severity: Mapping[str, Severity] | None = None,
     *,
     unsafe: bool = False,

@@ -13,10 +13,11 @@ from greenlint.core.analysis import Analysis, analyze
 from greenlint.core.autofix import FixError, fix_text
 from greenlint.core.cache import FindingCache
 from greenlint.core.config import Settings, find_config, load_settings, matches
-from greenlint.core.files import SourceFile
+from greenlint.core.files import SourceFile, is_manifest
 from greenlint.core.finding import Finding
+from greenlint.core.manifests import ManifestAnalysis, ProjectFiles, analyze_manifest, fix_manifest
 from greenlint.core.source import LineIndex, SourceDecodeError, SourceText
-from greenlint.rules.base import Rule
+from greenlint.rules.base import BaseRule
 from greenlint.rules.registry import known_codes, selected_rules
 from greenlint.semantics.index import WorkspaceIndex
 
@@ -96,6 +97,7 @@ class Checker:
         self.with_edits = with_edits
         self.cache = FindingCache(cache_root or Path.cwd()) if use_cache else None
         self.index = index
+        self.projects = ProjectFiles(index, self.is_excluded) if index is not None else None
         self._settings: dict[Path, Settings] = {}
         self._configs: dict[Path, Settings] = {}
 
@@ -117,6 +119,8 @@ class Checker:
         return self.settings_for(path).is_excluded(path)
 
     def check(self, file: SourceFile) -> FileResult:
+        if is_manifest(file.path):
+            return self._manifest(file, None)
         result = FileResult(file)
         source = self._read(file, result)
         if source is None:
@@ -141,6 +145,8 @@ class Checker:
 
     def fix(self, file: SourceFile, *, unsafe: bool, write: bool) -> FileResult:
         """Fix a file to a fixed point; write it (atomically, same encoding) when `write`."""
+        if is_manifest(file.path):
+            return self._manifest(file, (unsafe, write))
         result = FileResult(file)
         source = self._read(file, result)
         if source is None:
@@ -169,7 +175,49 @@ class Checker:
         analysis.release()
         return result
 
-    def _analyze(self, file: SourceFile, text: str, rules: Sequence[Rule], settings: Settings) -> Analysis:
+    def _manifest(self, file: SourceFile, fixing: tuple[bool, bool] | None) -> FileResult:
+        """Check (or, with `fixing` = (unsafe, write), fix) a dependency manifest against the Python files of its
+        project. Never served from the finding cache: its result depends on those files' summaries."""
+        result = FileResult(file)
+        source = self._read(file, result)
+        if source is None:
+            return result
+        settings = self.settings_for(file.path)
+        rules = selected_rules(settings, settings.ignored_for(file.path))
+
+        def analyze(text: str) -> ManifestAnalysis:
+            return analyze_manifest(
+                text, rules, settings.severity, path=file.path, index=self.index, projects=self.projects
+            )
+
+        analysis = analyze(source.text)
+        if fixing is not None and analysis.syntax_error is None:
+            unsafe, write = fixing
+            try:
+                outcome = fix_manifest(analysis, unsafe=unsafe)
+            except FixError as error:
+                result.errors.append(f"{file.display}: {error}")
+            else:
+                result.fixed = outcome.fixed
+                assert isinstance(outcome.analysis, ManifestAnalysis)
+                analysis = outcome.analysis
+                if outcome.text != source.text:
+                    result.original, result.fixed_text = source.text, outcome.text
+                    if write:
+                        self._write(file, source, outcome.text, result)
+                        if result.fixed_text is None:  # not written: report the file as it is
+                            analysis = analyze(source.text)
+        if analysis.syntax_error is not None:
+            position = analysis.syntax_error.position
+            result.errors.append(
+                f"{file.display}:{position.line}:{position.column}: not checked: {analysis.syntax_error.message}"
+            )
+        for failure in analysis.failures:
+            result.errors.append(f"{file.display}: internal error in {failure.code} (other rules ran): {failure.error}")
+        result.records = finding_records(analysis, analysis.findings, self.with_edits)
+        return result
+
+    def _analyze(self, file: SourceFile, text: str, rules: Sequence[BaseRule], settings: Settings) -> Analysis:
         """Analyse a file's text; its summary then spares the index a parse of the file."""
         analysis = analyze(text, rules, settings.severity, index=self.index, path=file.path)
         if self.index is not None and analysis.summary is not None:

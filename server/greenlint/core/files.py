@@ -67,17 +67,31 @@ def _ignored(path: Path, is_dir: bool, ignores: list[_Ignore]) -> bool:
     return False
 
 
+def is_manifest(path: Path) -> bool:
+    """The dependency manifests a walk yields: pyproject.toml, setup.cfg, requirements*.txt, requirements/*.txt."""
+    name = path.name
+    return name in ("pyproject.toml", "setup.cfg") or (
+        name.endswith(".txt") and (name.startswith("requirements") or path.parent.name == "requirements")
+    )
+
+
 def discover(
-    arguments: list[str], is_excluded: Callable[[Path], bool], on_error: Callable[[str], None]
+    arguments: list[str],
+    is_excluded: Callable[[Path], bool],
+    on_error: Callable[[str], None],
+    *,
+    manifests: bool = False,
 ) -> Iterator[SourceFile]:
-    """The Python files named by `arguments`, each once (files are taken as given; directories are walked)."""
+    """The Python files named by `arguments`, each once (files are taken as given; directories are walked).
+
+    With `manifests`, walks also yield the dependency manifests they find (see `is_manifest`)."""
     seen: set[Path] = set()
     for argument in arguments:
         root = Path(argument)
         if root.is_file():
             found: Iterator[SourceFile] = iter([SourceFile(root, os.path.normpath(argument))])
         elif root.is_dir():
-            found = _walk(argument, root, is_excluded, on_error)
+            found = _walk(argument, root, is_excluded, on_error, manifests)
         else:
             on_error(f"{argument}: no such file or directory")
             continue
@@ -101,7 +115,11 @@ def _inherited_ignores(root: Path) -> list[_Ignore]:
 
 
 def _walk(
-    argument: str, given: Path, is_excluded: Callable[[Path], bool], on_error: Callable[[str], None]
+    argument: str,
+    given: Path,
+    is_excluded: Callable[[Path], bool],
+    on_error: Callable[[str], None],
+    manifests: bool = False,
 ) -> Iterator[SourceFile]:
     root = given.resolve()
     stack: list[tuple[Path, list[_Ignore]]] = [(root, _inherited_ignores(root))]
@@ -127,7 +145,7 @@ def _walk(
                 if entry.name in DEFAULT_EXCLUDES or _ignored(path, True, ignores) or is_excluded(path):
                     continue
                 subdirectories.append(path)
-            elif is_file and entry.name.endswith(PYTHON_SUFFIXES):
+            elif is_file and (entry.name.endswith(PYTHON_SUFFIXES) or (manifests and is_manifest(path))):
                 if _ignored(path, False, ignores) or is_excluded(path):
                     continue
                 display = os.path.normpath(os.path.join(argument, os.path.relpath(path, root)))

@@ -9,7 +9,6 @@ from typing import Any
 
 from lsprotocol import types
 
-from greenlint.core.autofix import fix_text
 from greenlint.core.finding import Applicability, Edit, Finding, Fix
 from greenlint.core.fixer import text_edits
 from greenlint.core.suppression import with_noqa
@@ -64,7 +63,14 @@ def code_actions(
             if finding is None:
                 continue
             code = finding.code
-            data = {"uri": result.uri, "version": result.version, "start": finding.start_offset, "code": code}
+            data: dict[str, Any] = {
+                "uri": result.uri,
+                "version": result.version,
+                "start": finding.start_offset,
+                "code": code,
+            }
+            if nth := result.nth(finding):
+                data["nth"] = nth
             fixes = ([finding.fix] if finding.fix is not None else []) + list(finding.alternatives)
             for number, fix in enumerate(fixes):
                 actions.append(
@@ -76,7 +82,7 @@ def code_actions(
                         data={**data, "action": "fix", "fix": number},
                     )
                 )
-            if disable_comment:
+            if disable_comment and result.allows_line_comments:
                 actions.append(
                     types.CodeAction(
                         title=f"Disable {code} for this line",
@@ -104,7 +110,7 @@ def edits_for(result: DocumentResult, data: dict[str, Any], other: OtherDocument
     """The edits of a code action, computed on demand (none if it no longer applies)."""
     own = edits_in_document(result, data)
     changes = [DocumentEdits(result.uri, result.version, own)] if own else []
-    finding = result.finding_at(int(data.get("start", -1)), str(data.get("code")))
+    finding = result.finding_at(int(data.get("start", -1)), str(data.get("code")), int(data.get("nth", 0)))
     fix = _chosen_fix(finding, data) if finding is not None and data.get("action") == "fix" else None
     if fix is not None and fix.external is not None:
         found = other(Path(fix.external.path))
@@ -126,9 +132,9 @@ def edits_in_document(result: DocumentResult, data: dict[str, Any]) -> list[type
     """The text edits a code action makes to its own document."""
     action = data.get("action")
     if action == "fixAll":
-        fixed = fix_text(result.analysis.text, result.rules, result.settings.severity, unsafe=False).text
+        fixed = result.fixed_all()
         return [result.positions.text_edit(edit) for edit in text_edits(result.analysis.text, fixed)]
-    finding = result.finding_at(int(data.get("start", -1)), str(data.get("code")))
+    finding = result.finding_at(int(data.get("start", -1)), str(data.get("code")), int(data.get("nth", 0)))
     if finding is None:
         return None
     fix = _chosen_fix(finding, data) if action == "fix" else None

@@ -10,11 +10,13 @@ from pathlib import Path
 from lsprotocol import types
 
 from greenlint.core.analysis import Analysis, analyze
+from greenlint.core.autofix import FixError, fix_text
 from greenlint.core.config import Settings, matches
 from greenlint.core.finding import Finding
+from greenlint.core.manifests import ManifestAnalysis, ProjectFiles, analyze_manifest, fix_manifest, is_manifest
 from greenlint.core.source import LineIndex
 from greenlint.lsp.convert import PositionMap, diagnostic
-from greenlint.rules.base import Rule
+from greenlint.rules.base import BaseRule
 from greenlint.rules.registry import selected_rules
 from greenlint.semantics.index import WorkspaceIndex
 
@@ -28,7 +30,7 @@ class DocumentResult:
     analysis: Analysis
     findings: list[Finding]
     positions: PositionMap
-    rules: Sequence[Rule]
+    rules: Sequence[BaseRule]
     settings: Settings
     diagnostics: list[types.Diagnostic] = field(default_factory=list)
 
@@ -44,7 +46,10 @@ class DocumentResult:
         """The finding behind a diagnostic the client sends back: by its data, else by code and range."""
         data = item.data
         if isinstance(data, dict) and data.get("version") == self.version and isinstance(data.get("start"), int):
-            return self.finding_at(data["start"], str(item.code))
+            same = self._same_place(data["start"], str(item.code))
+            if len(same) > 1:  # several findings of one rule at one place (a manifest line): tell them by message
+                return next((finding for finding in same if finding.message == item.message), same[0])
+            return same[0] if same else None
         if data is not None:
             return None
         for finding, published in zip(self.findings, self.diagnostics, strict=False):
@@ -52,11 +57,31 @@ class DocumentResult:
                 return finding
         return None
 
-    def finding_at(self, start: int, code: str) -> Finding | None:
-        for finding in self.findings:
-            if finding.start_offset == start and finding.code == code:
-                return finding
-        return None
+    @property
+    def allows_line_comments(self) -> bool:
+        """Whether a `# noqa` comment may be added at the end of a line (not in setup.cfg)."""
+        return not isinstance(self.analysis, ManifestAnalysis) or self.analysis.allows_line_comments
+
+    def fixed_all(self) -> str:
+        """The text with every safe fix applied, to a fixed point."""
+        if isinstance(self.analysis, ManifestAnalysis):
+            try:
+                return fix_manifest(self.analysis).text
+            except FixError:
+                return self.analysis.text
+        return fix_text(self.analysis.text, self.rules, self.settings.severity, unsafe=False).text
+
+    def finding_at(self, start: int, code: str, nth: int = 0) -> Finding | None:
+        """The `nth` finding of rule `code` that starts at `start`."""
+        same = self._same_place(start, code)
+        return same[nth] if 0 <= nth < len(same) else None
+
+    def nth(self, finding: Finding) -> int:
+        """Which of the findings of its rule at its place `finding` is (0 but for several at one place)."""
+        return self._same_place(finding.start_offset, finding.code).index(finding)
+
+    def _same_place(self, start: int, code: str) -> list[Finding]:
+        return [finding for finding in self.findings if finding.start_offset == start and finding.code == code]
 
 
 def analyze_document(
@@ -68,10 +93,18 @@ def analyze_document(
     path_ignores: tuple[str, ...],
     index: WorkspaceIndex | None = None,
     path: Path | None = None,
+    projects: ProjectFiles | None = None,
 ) -> DocumentResult:
-    """Analyse one version of a document with the settings that apply to it (and the workspace it imports)."""
+    """Analyse one version of a document with the settings that apply to it (and the workspace it imports).
+
+    A dependency manifest (pyproject.toml, requirements*.txt, setup.cfg) is checked against the workspace's Python
+    files in `index` (`projects` says which files each manifest speaks for)."""
     rules = selected_rules(settings, path_ignores)
-    analysis = analyze(text, rules, settings.severity, index=index, path=path)
+    analysis: Analysis
+    if path is not None and is_manifest(path):
+        analysis = analyze_manifest(text, rules, settings.severity, path=path, index=index, projects=projects)
+    else:
+        analysis = analyze(text, rules, settings.severity, index=index, path=path)
     findings = [
         finding
         for finding in analysis.findings

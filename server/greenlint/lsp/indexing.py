@@ -16,8 +16,9 @@ from pygls.uris import to_fs_path
 
 from greenlint.core.cache import FindingCache
 from greenlint.core.files import PYTHON_SUFFIXES, discover
+from greenlint.core.manifests import ProjectFiles
 from greenlint.lsp.documents import DocumentResult
-from greenlint.semantics.index import EVERY_MODULE, MISSING, WorkspaceIndex
+from greenlint.semantics.index import CALLERS, EVERY_MODULE, MISSING, WorkspaceIndex
 from greenlint.semantics.index_cache import SummaryCache
 from greenlint.semantics.summary import ModuleSummary
 
@@ -35,7 +36,8 @@ def depends_on(result: DocumentResult, paths: set[str], modules: set[str]) -> bo
     """Whether a document's analysis used one of `paths`, or looked for one of `modules` and did not find it."""
     consulted = result.analysis.consulted
     return EVERY_MODULE in consulted or any(
-        key in paths or (key.startswith(MISSING) and key[len(MISSING) :] in modules) for key in consulted
+        key in paths or key.startswith(CALLERS) or (key.startswith(MISSING) and key[len(MISSING) :] in modules)
+        for key in consulted
     )
 
 
@@ -47,6 +49,9 @@ class Indexer:
         self.log = log
         self.index = WorkspaceIndex()
         self.runs = itertools.count(1)
+        # Which Python files each open manifest speaks for; the projects outside the indexed folders are walked
+        # (once) when a manifest of theirs is opened.
+        self.projects = ProjectFiles(self.index)
 
     def use_cache_of(self, folder: Path) -> None:
         """Keep summaries in the folder's `.greenlint_cache` (shared with the CLI)."""
@@ -67,6 +72,7 @@ class Indexer:
         for error in errors[:5]:
             self.log(f"greenlint: indexing: {error}")
         self.index.add_all(files)
+        self.projects.covered(folder for folder in folders if folder.is_dir())
         await self.summarize(files, progress)
         return {self.index.name_of(path).name for path in files}
 

@@ -19,6 +19,7 @@ from pygls.workspace import TextDocument
 from greenlint import __version__
 from greenlint.core.checker import Checker
 from greenlint.core.config import ConfigError, Settings
+from greenlint.core.files import is_manifest
 from greenlint.core.source import SourceDecodeError, SourceText
 from greenlint.lsp.actions import FIX_ALL, code_actions, edits_for, workspace_edit
 from greenlint.lsp.collector import IdleCollector
@@ -49,6 +50,7 @@ class GreenlintServer(LanguageServer):
         self.analysis_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="greenlint-analysis")
         self.collector = IdleCollector()
         self.indexer = Indexer(self.analysis_thread, lambda message: self.log(types.MessageType.Log, message))
+        self.indexer.projects.is_excluded = self.is_excluded
         self.indexing: asyncio.Task[None] | None = None
 
     # -- capabilities of the client ----------------------------------------------------------------------------
@@ -111,6 +113,13 @@ class GreenlintServer(LanguageServer):
         encoding = str(self.workspace.position_encoding or types.PositionEncodingKind.Utf16)
         return uri, version, text, PositionMap(text, encoding)
 
+    def is_excluded(self, path: Path) -> bool:
+        """Excluded by its pyproject.toml's `exclude` (a broken configuration excludes nothing)."""
+        try:
+            return self.checker.is_excluded(path)
+        except ConfigError:
+            return False
+
     def warn(self, message: str) -> None:
         self.log(types.MessageType.Warning, message)
 
@@ -160,9 +169,17 @@ class GreenlintServer(LanguageServer):
         self.pending[uri] = asyncio.ensure_future(self._analyze_later(uri, delay))
 
     def is_python(self, uri: str) -> bool:
-        """Python documents are analysed; others the client sends (pyproject.toml ...) are not, for now."""
         document = self.document(uri)
         return document is not None and (document.language_id == "python" or unquote(uri).endswith((".py", ".pyw")))
+
+    def is_manifest(self, uri: str) -> bool:
+        """A dependency manifest on disk (pyproject.toml, requirements*.txt, requirements/*.txt, setup.cfg)."""
+        path = uri_path(uri)
+        return path is not None and is_manifest(path)
+
+    def is_checked(self, uri: str) -> bool:
+        """Open Python documents and manifests are analysed; other documents the client sends are not."""
+        return self.is_python(uri) or (self.document(uri) is not None and self.is_manifest(uri))
 
     async def _analyze_later(self, uri: str, delay: float) -> None:
         await asyncio.sleep(delay)
@@ -178,7 +195,7 @@ class GreenlintServer(LanguageServer):
         """
         while True:
             document = self.document(uri)
-            if document is None or not self.is_python(uri):
+            if document is None or not self.is_checked(uri):
                 return None
             version = document.version or 0
             cached = self.results.get(uri)
@@ -207,9 +224,19 @@ class GreenlintServer(LanguageServer):
         _, settings, ignores = self.settings_for(uri)
         encoding = str(self.workspace.position_encoding or types.PositionEncodingKind.Utf16)
         loop = asyncio.get_running_loop()
-        index, path = self.indexer.index, uri_path(uri)
+        index, path, projects = self.indexer.index, uri_path(uri), self.indexer.projects
         result = await loop.run_in_executor(
-            self.analysis_thread, analyze_document, uri, version, text, settings, encoding, ignores, index, path
+            self.analysis_thread,
+            analyze_document,
+            uri,
+            version,
+            text,
+            settings,
+            encoding,
+            ignores,
+            index,
+            path,
+            projects,
         )
         if token != self.token(uri):
             return result  # settings changed or the document was reopened meanwhile: kept by no one
@@ -230,6 +257,17 @@ class GreenlintServer(LanguageServer):
         self.retire(good)
         self.collector.analysed()
         return result
+
+    def recheck_manifests(self, except_uri: str | None = None) -> None:
+        """A manifest changed on disk: analyse the open manifests again (one may include it, or now be nearer to
+        some Python files than another)."""
+        found = False
+        for uri in [uri for uri in self.results if uri != except_uri and self.is_manifest(uri)]:
+            found = True
+            self.retire(self.results.pop(uri))
+            self.schedule(uri)
+        if found and self.pulls_diagnostics:
+            self.refresh_pulled_diagnostics()
 
     def recheck_dependents(self, paths: set[str], modules: set[str], except_uri: str | None = None) -> None:
         """Modules changed what they offer (or appeared): analyse again the open documents that use them."""
@@ -304,19 +342,25 @@ def initialize(ls: GreenlintServer, params: types.InitializeParams) -> None:
 
 @server.feature(types.INITIALIZED)
 async def initialized(ls: GreenlintServer, params: types.InitializedParams) -> None:
-    await ls.refresh_settings()
-    workspace = ls.client_capabilities.workspace
+    # Indexing starts first: its listing of the workspace's files reaches the analysis thread before the first
+    # document's analysis (which then resolves its imports), while the settings request is under way.
     folders = [path for folder in ls.workspace.folders.values() if (path := uri_path(folder.uri)) is not None]
     if not folders and ls.workspace.root_uri and (root := uri_path(ls.workspace.root_uri)) is not None:
         folders = [root]
     if folders:
         ls.indexer.use_cache_of(folders[0])
         ls.start_indexing(folders)
+        await asyncio.sleep(0)  # let the indexing task hand the listing to the analysis thread
+    await ls.refresh_settings()
+    workspace = ls.client_capabilities.workspace
     watched = workspace.did_change_watched_files if workspace is not None else None
     if watched is not None and watched.dynamic_registration:
         watchers = [
             types.FileSystemWatcher(glob_pattern="**/pyproject.toml"),
             types.FileSystemWatcher(glob_pattern="**/*.py"),
+            types.FileSystemWatcher(glob_pattern="**/requirements*.txt"),
+            types.FileSystemWatcher(glob_pattern="**/requirements/*.txt"),
+            types.FileSystemWatcher(glob_pattern="**/setup.cfg"),
         ]
         options = types.DidChangeWatchedFilesRegistrationOptions(watchers=watchers)
         registration = types.Registration(
@@ -344,6 +388,8 @@ async def did_change_configuration(ls: GreenlintServer, params: types.DidChangeC
 def did_change_watched_files(ls: GreenlintServer, params: types.DidChangeWatchedFilesParams) -> None:
     if any(change.uri.endswith("pyproject.toml") for change in params.changes):
         ls.recheck_all()
+    elif any(ls.is_manifest(change.uri) for change in params.changes):
+        ls.recheck_manifests()
     paths, modules = ls.indexer.files_changed(params.changes)
     if len(paths) > LARGE_CHANGE:  # a checkout or a generator: summarize them again now, with progress
         ls.start_indexing([Path(path) for path in sorted(paths)], "greenlint: indexing changed files")
@@ -370,8 +416,11 @@ def did_change(ls: GreenlintServer, params: types.DidChangeTextDocumentParams) -
 def did_save(ls: GreenlintServer, params: types.DidSaveTextDocumentParams) -> None:
     uri = params.text_document.uri
     if uri.endswith("pyproject.toml"):
-        ls.recheck_all()
-    elif ls.settings_for(uri)[0].run == RUN_ON_SAVE or uri not in ls.results:
+        ls.recheck_all()  # settings, and the open manifests: every open document is checked again
+        return
+    if ls.is_manifest(uri):
+        ls.recheck_manifests(except_uri=uri)
+    if ls.settings_for(uri)[0].run == RUN_ON_SAVE or uri not in ls.results:
         ls.schedule(uri, delay=0.0)
 
 

@@ -62,8 +62,10 @@ class RuleContext:
         return self._orm.events
 
 
-class Rule(ABC):
-    """One check. Subclasses set the metadata; `greenlint rule CODE` and docs/rules are generated from it."""
+class BaseRule(ABC):
+    """What every rule has, whatever it checks: the metadata `greenlint rule CODE` and docs/rules are generated
+    from, and the examples that test it. Python modules are checked by `Rule`s; dependency manifests by
+    `ManifestRule`s (rules/manifest.py). Each analysis runs the rules of its kind and ignores the others."""
 
     code: ClassVar[str]
     name: ClassVar[str]
@@ -77,6 +79,10 @@ class Rule(ABC):
     @property
     def url(self) -> str:
         return DOCS_URL.format(code=self.code)
+
+
+class Rule(BaseRule):
+    """One check of a Python module. Subclasses set the metadata and `check`."""
 
     @abstractmethod
     def check(self, context: RuleContext) -> Iterable[Report]:

@@ -10,7 +10,8 @@ import sys
 import textwrap
 from pathlib import Path
 
-from greenlint.rules.base import Rule
+from greenlint.rules.base import BaseRule
+from greenlint.rules.manifest import ManifestExample, ManifestRule
 from greenlint.rules.registry import ALL_RULES
 
 _MARKER = re.compile(r"[ \t]*# expect: [A-Z0-9, ]+$", re.MULTILINE)
@@ -20,7 +21,7 @@ def _clean(code: str) -> str:
     return _MARKER.sub("", code).rstrip() + "\n"
 
 
-def render(rule: Rule) -> str:
+def render(rule: BaseRule) -> str:
     """The markdown page of a rule."""
     parts = [
         f"# {rule.code}: {rule.name}\n",
@@ -32,17 +33,32 @@ def render(rule: Rule) -> str:
         textwrap.dedent(rule.fix_description).strip() + "\n",
         "## Examples\n",
     ]
+    project = ""
     for example in rule.examples:
         title = "Correct (not reported)" if example.valid else "Reported"
-        parts.append(f"{title}:\n\n```python\n{_clean(example.code)}```\n")
+        fence = "python"
+        if isinstance(example, ManifestExample):
+            fence = example.fence
+            if example.project != project:  # the project's code, before the first manifest of it
+                project = example.project
+                parts.append(f"In a project whose code is:\n\n```python\n{example.project.rstrip()}\n```\n")
+            title += f", `{example.filename}`"
+        parts.append(f"{title}:\n\n```{fence}\n{_clean(example.code)}```\n")
         if example.fixed is not None:
-            parts.append(f"After the fix:\n\n```python\n{_clean(example.fixed)}```\n")
-    parts += [
-        "## Suppressing\n",
-        f"Add `# noqa: {rule.code}` or `# greenlint: ignore[{rule.name}]` to the reported line, or turn the rule off "
-        f'in `pyproject.toml`: `[tool.greenlint] ignore = ["{rule.code}"]`.\n',
-    ]
+            parts.append(f"After the fix:\n\n```{fence}\n{_clean(example.fixed)}```\n")
+    parts += ["## Suppressing\n", _suppressing(rule)]
     return "\n".join(parts)
+
+
+def _suppressing(rule: BaseRule) -> str:
+    config = f'turn the rule off in `pyproject.toml`: `[tool.greenlint] ignore = ["{rule.code}"]`'
+    if isinstance(rule, ManifestRule):
+        return (
+            f"Add `# noqa: {rule.code}` or `# greenlint: ignore[{rule.name}]` at the end of the reported line of "
+            f"`pyproject.toml` or a requirements file (`setup.cfg` allows no comment there: list the file in "
+            f"`per-file-ignores` instead), or {config}.\n"
+        )
+    return f"Add `# noqa: {rule.code}` or `# greenlint: ignore[{rule.name}]` to the reported line, or {config}.\n"
 
 
 def write_all(directory: Path) -> list[Path]:

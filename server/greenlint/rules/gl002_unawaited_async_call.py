@@ -6,11 +6,11 @@ from collections.abc import Iterator
 
 import libcst as cst
 
-from greenlint.core.finding import Applicability, Fix, Report, Severity
-from greenlint.core.fixer import FixBuilder
+from greenlint.core.finding import Report, Severity
+from greenlint.rules.awaiting import await_fix, never_awaited
 from greenlint.rules.base import Rule, RuleContext, invalid, valid
-from greenlint.rules.common import awaited, call_label, needs_parentheses, without_await
-from greenlint.semantics.facts import BindingKind, CallSite, Use
+from greenlint.rules.common import call_label
+from greenlint.semantics.facts import CallSite, Use
 from greenlint.semantics.values import Kind
 
 _SESSION = frozenset(
@@ -70,41 +70,6 @@ _CONSEQUENCES = {
     "run_sync": "the function never runs (e.g. the tables are not created)",
     "dispose": "the engine's pooled connections are not disposed",
 }
-_BUILTINS = frozenset(
-    {
-        "print",
-        "len",
-        "list",
-        "dict",
-        "set",
-        "tuple",
-        "str",
-        "int",
-        "float",
-        "bool",
-        "repr",
-        "sorted",
-        "sum",
-        "min",
-        "max",
-        "any",
-        "all",
-        "enumerate",
-        "zip",
-        "isinstance",
-        "iter",
-        "next",
-        "hasattr",
-        "getattr",
-        "id",
-        "type",
-        "abs",
-        "round",
-        "format",
-        "hash",
-        "vars",
-    }
-)
 
 
 class UnawaitedAsyncCall(Rule):
@@ -279,30 +244,11 @@ Safe. Offered only inside `async def` (in a plain `def`, make the function async
             value = semantics.value_of(site.receiver, site.scope)
             if value is None or value.is_class or site.name not in COROUTINE_METHODS.get(value.kind, ()):
                 continue
-            if not self._never_awaited(site, context):
+            if not never_awaited(site, context):
                 continue
-            yield self.report(site.call, self._message(site, value.kind), fix=self._fix(site))
-
-    def _never_awaited(self, site: CallSite, context: RuleContext) -> bool:
-        use = site.use
-        if use in (Use.STATEMENT, Use.CONDITION, Use.RECEIVER, Use.OPERAND, Use.ITERATED, Use.WITH_ITEM):
-            return True
-        if use is Use.ASSIGNED:
-            return bool(site.targets) and not (set(site.targets) & site.scope.owner.escaping_names())
-        if use is Use.RETURN:
-            return site.scope.owner.is_async_function()
-        if use is Use.ARGUMENT and isinstance(site.parent, cst.Call):
-            return self._is_plain_callee(site.parent.func, site, context)
-        return False
-
-    def _is_plain_callee(self, callee: cst.BaseExpression, site: CallSite, context: RuleContext) -> bool:
-        """Callees known not to await or schedule what they receive: builtins, classes of this module."""
-        if not isinstance(callee, cst.Name):
-            return False
-        found = context.semantics.lookup(callee.value, site.scope)
-        if found is None:
-            return callee.value in _BUILTINS
-        return all(binding.kind is BindingKind.CLASS for binding in found[0])
+            yield self.report(
+                site.call, self._message(site, value.kind), fix=await_fix(site, site.name not in _ASYNC_RESULTS)
+            )
 
     def _message(self, site: CallSite, kind: Kind) -> str:
         label = call_label(site)
@@ -321,22 +267,3 @@ Safe. Offered only inside `async def` (in a plain `def`, make the function async
         else:
             outcome = f"it returns a coroutine, not the result of {kind.value}.{site.name}()"
         return f"{label} is never awaited: {outcome}; add `await`"
-
-    def _fix(self, site: CallSite) -> Fix | None:
-        if not site.scope.owner.is_async_function():
-            return None
-        call, parenthesize = site.call, needs_parentheses(site)
-        outer = site.chain_parent
-        move_outer = (
-            site.use is Use.RECEIVER
-            and site.chain_use is Use.AWAITED
-            and isinstance(outer, cst.Await)
-            and site.name not in _ASYNC_RESULTS
-        )
-
-        def build(builder: FixBuilder) -> None:
-            builder.rewrite(call, lambda node: awaited(node, parenthesize), key="await")
-            if move_outer and outer is not None:
-                builder.rewrite(outer, without_await, key="unwrap")
-
-        return Fix("Add await", Applicability.SAFE, build, key=("await", id(call)))

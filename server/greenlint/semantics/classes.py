@@ -105,6 +105,7 @@ class ClassReader:
             fields=tuple(reading.fields),
             eager_defaults=reading.eager_defaults,
             from_attributes=reading.from_attributes,
+            coroutine_methods=tuple(reading.coroutine_methods),
             loc=self.locate.class_name(node.name.value) if self.locate else None,
         )
 
@@ -123,8 +124,14 @@ class _ClassBody:
         self.fields: list[FieldFact] = []
         self.eager_defaults: bool | None = None
         self.from_attributes: bool | None = None
+        self.coroutine_methods: list[str] = []
 
     def statement(self, statement: cst.BaseStatement | cst.BaseSmallStatement) -> None:
+        if isinstance(statement, cst.FunctionDef):
+            method = self.scope.bindings.get(statement.name.value, [])
+            if statement.asynchronous is not None and method and method[-1].scope and not method[-1].scope.yields:
+                self.coroutine_methods.append(statement.name.value)
+            return
         if isinstance(statement, cst.ClassDef) and statement.name.value == "Config":
             self._config_class(statement)
             return

@@ -19,17 +19,20 @@ from greenlint.semantics.index_cache import SummaryCache
 from greenlint.semantics.infer import Alias, Dependency
 from greenlint.semantics.models import Definition, Model, Schema, build_model, build_schema, is_mapped
 from greenlint.semantics.modules import ModuleName, module_name
+from greenlint.semantics.names import SESSION_CLASSES
 from greenlint.semantics.summarize import summarize
-from greenlint.semantics.summary import FunctionFact, Loc, ModuleSummary, Place, ValueFact
+from greenlint.semantics.summary import ArgFact, CallFact, FunctionFact, Loc, ModuleSummary, Place, ValueFact
 from greenlint.semantics.values import Kind, Value
 from greenlint.semantics.walker import gather_facts
 
 MAX_INDEXED_BYTES = 2 * 1024 * 1024  # larger files are generated code, not models or dependencies
 _MAX_DEPTH = 16
+_CALLED = re.compile(r"([A-Za-z_]\w*)[ \t]*\(")
 _CLASS_STATEMENT = re.compile(r"^class[ \t]+(\w+)", re.MULTILINE)
 _ASSIGNED_BASE = re.compile(r"^(\w+)[ \t]*(?::[^=\n]*)?=[ \t]*(?:\w+\.)*declarative_base\(", re.MULTILINE)
 MISSING = "?"  # WorkspaceView.consulted: a module looked up that the workspace does not have
 EVERY_MODULE = "*"  # WorkspaceView.consulted: every module was searched
+CALLERS = "("  # WorkspaceView.consulted: the files calling a name, by their digests
 
 
 def summary_key(name: ModuleName, text: str) -> str:
@@ -64,7 +67,7 @@ class WorkspaceIndex:
         self._summaries: dict[Path, ModuleSummary] = {}
         self._overlays: dict[Path, ModuleSummary] = {}
         self._package_directories: dict[Path, bool] = {}
-        self._declared: dict[Path, frozenset[str]] = {}  # class names a file's text declares
+        self._scans: dict[Path, tuple[frozenset[str], frozenset[str]]] = {}  # see _scanned
 
     # -- the files ---------------------------------------------------------------------------------------------
     def add(self, path: Path) -> ModuleName:
@@ -90,7 +93,7 @@ class WorkspaceIndex:
         if name is not None:
             self._modules[name.name] = [p for p in self._modules.get(name.name, []) if p != path]
         self._summaries.pop(path, None)
-        self._declared.pop(path, None)
+        self._scans.pop(path, None)
 
     def _packages_changed(self, directory: Path) -> None:
         """An `__init__.py` appeared or went: the files below its directory are imported by other names now."""
@@ -114,7 +117,7 @@ class WorkspaceIndex:
         """The file changed on disk: its summary is computed again when next needed."""
         with self._lock:
             self._summaries.pop(Path(os.path.abspath(path)), None)
-            self._declared.pop(Path(os.path.abspath(path)), None)
+            self._scans.pop(Path(os.path.abspath(path)), None)
 
     def overlay(self, path: Path, summary: ModuleSummary | None) -> bool:
         """Use `summary` (an open document's) for `path`, or the file again when None; True if it changed."""
@@ -181,6 +184,9 @@ class WorkspaceIndex:
             if key.startswith(MISSING):
                 if self.files_of(key[len(MISSING) :]):
                     return False
+            elif key.startswith(CALLERS):
+                if self.callers_digest(key[len(CALLERS) :]) != digest:
+                    return False
             elif Path(key) not in self._names or self.summary(Path(key)).digest != digest:
                 return False
         return True
@@ -208,28 +214,54 @@ class WorkspaceIndex:
                     found.append(ModuleName(summary.name).qualify(name))
         return found
 
+    def callers_digest(self, name: str) -> str:
+        """Changes when a file that calls `name` appears, goes, or offers other facts."""
+        digest = hashlib.sha1(usedforsecurity=False)
+        for path in sorted(self.callers_of(name)):
+            digest.update(f"{path}\0{self.summary(path).digest}\0".encode())
+        return digest.hexdigest()[:16]
+
+    def callers_of(self, name: str) -> list[Path]:
+        """The files whose text calls something named `name` (a scan, not a parse): where its call sites may be."""
+        return [path for path in self.paths() if name in self._scanned(path)[1]]
+
     def _declared_classes(self, path: Path) -> frozenset[str]:
+        return self._scanned(path)[0]
+
+    def _scanned(self, path: Path) -> tuple[frozenset[str], frozenset[str]]:
+        """The class names a file declares and the names it calls, from its summary or a scan of its text."""
         with self._lock:
-            known = self._overlays.get(path) or self._summaries.get(path)
+            known = self._overlays.get(path)
             if known is not None:
-                return frozenset(known.classes)
-            declared = self._declared.get(path)
-        if declared is None:
+                called = frozenset(call.target.rpartition(".")[2] for call in known.calls)
+                return frozenset(known.classes), called
+            scanned = self._scans.get(path)
+        if scanned is None:
             try:
                 text = path.read_bytes().decode("utf-8", "replace")
             except OSError:
                 text = ""
             declared = frozenset(_CLASS_STATEMENT.findall(text)) | frozenset(_ASSIGNED_BASE.findall(text))
+            scanned = declared, frozenset(_CALLED.findall(text))
             with self._lock:
-                self._declared[path] = declared
-        return declared
+                self._scans[path] = scanned
+        return scanned
 
     def view(self, path: Path | None, own: ModuleSummary, name: ModuleName) -> WorkspaceView:
         return WorkspaceView(self, Path(os.path.abspath(path)) if path is not None else None, own, name)
 
 
+def _argument_for(args: tuple[ArgFact, ...], params: tuple[str, ...], param: str) -> ArgFact | None:
+    """The argument a call passes for a parameter (by position or keyword), among those it recorded."""
+    position = params.index(param) if param in params else None
+    for arg in args:
+        if arg.keyword == param or (arg.keyword is None and arg.position == position):
+            return arg
+    return None
+
+
 @dataclass(frozen=True)
-class _Symbol:
+class Symbol:
     """A module-level name of a workspace module (path None: the analysed module itself)."""
 
     summary: ModuleSummary
@@ -260,12 +292,22 @@ class WorkspaceView:
         self.consulted: dict[str, str] = {}
         self._models: dict[str, Model | None] = {}
         self._schemas: dict[str, Schema | None] = {}
+        self._module_memo: dict[str, tuple[ModuleSummary, str | None] | None] = {}
+        self._symbol_memo: dict[str, Symbol | None] = {}
 
     def absolute(self, qualified: str) -> str:
         return self.name.absolute(qualified)
 
+    def qualify(self, local: str) -> str:
+        return self.name.qualify(local)
+
     # -- modules and symbols -----------------------------------------------------------------------------------
     def _module(self, module: str) -> tuple[ModuleSummary, str | None] | None:
+        if module not in self._module_memo:
+            self._module_memo[module] = self._find_module(module)
+        return self._module_memo[module]
+
+    def _find_module(self, module: str) -> tuple[ModuleSummary, str | None] | None:
         if module == self.own.name:
             return self.own, None
         if self.index is None:
@@ -284,8 +326,13 @@ class WorkspaceView:
             return 0
         return len(os.path.commonpath([str(path), str(self.path)]))
 
-    def symbol(self, qualified: str, depth: int = 0) -> _Symbol | None:
+    def symbol(self, qualified: str, depth: int = 0) -> Symbol | None:
         """The workspace definition an absolute name refers to, through imports and re-exports."""
+        if qualified not in self._symbol_memo:
+            self._symbol_memo[qualified] = self._find_symbol(qualified, depth)
+        return self._symbol_memo[qualified]
+
+    def _find_symbol(self, qualified: str, depth: int) -> Symbol | None:
         if depth > _MAX_DEPTH:
             return None
         parts = qualified.split(".")
@@ -305,9 +352,9 @@ class WorkspaceView:
                     through = self.symbol(f"{star}.{name}", depth + 1)
                     if through is not None and through.summary.defines(through.name):
                         return through
-            return _Symbol(summary, name, path)
+            return Symbol(summary, name, path)
         if len(parts) == 1 and qualified in self.own.classes:
-            return _Symbol(self.own, qualified, None)
+            return Symbol(self.own, qualified, None)
         return None
 
     # -- sessions, factories, dependencies ---------------------------------------------------------------------
@@ -318,7 +365,7 @@ class WorkspaceView:
         fact = symbol.summary.values.get(symbol.name)
         return self._value(fact, symbol, depth) if fact is not None else None
 
-    def _value(self, fact: ValueFact, symbol: _Symbol, depth: int = 0) -> Value | None:
+    def _value(self, fact: ValueFact, symbol: Symbol, depth: int = 0) -> Value | None:
         factory = self.value(fact.factory, depth + 1) if fact.factory is not None else None
         if factory is not None and factory.kind not in (Kind.ASYNC_FACTORY, Kind.SYNC_FACTORY):
             factory = None
@@ -351,6 +398,88 @@ class WorkspaceView:
     def function(self, qualified: str) -> FunctionFact | None:
         symbol = self.symbol(qualified)
         return symbol.summary.functions.get(symbol.name) if symbol is not None else None
+
+    # -- sessions passed between functions -------------------------------------------------------------------
+    def param_value(self, function: str, param: str) -> Value | None:
+        """What a workspace function's parameter holds: its annotation or dependency, else what every call site
+        passes, when they agree (recursive calls aside)."""
+        return self._param_value(function, param, frozenset())
+
+    def _param_value(self, function: str, param: str, seen: frozenset[tuple[str, str]]) -> Value | None:
+        key = (function, param)
+        symbol = self.symbol(function)
+        fact = symbol.summary.functions.get(symbol.name) if symbol is not None else None
+        if symbol is not None and fact is None and symbol.name in symbol.summary.classes:
+            fact = symbol.summary.classes[symbol.name].init  # constructing the class passes its arguments here
+        if symbol is None or fact is None or key in seen or len(seen) > _MAX_DEPTH:
+            return None
+        described = next((item for item in fact.param_facts if item.name == param), None)
+        if described is None:
+            return None
+        if described.value is not None:
+            return self._value(described.value, symbol)
+        if described.dependency is not None:
+            dependency = self.dependency(described.dependency)
+            if dependency is not None and dependency.provided is not None:
+                return dependency.provided
+        if described.annotation is not None:
+            kind = SESSION_CLASSES.get(described.annotation)
+            if kind is not None:
+                return Value(kind)
+            alias = self.alias(described.annotation)
+            return alias.declared if alias is not None else None
+        if described.annotated or described.dependency is not None:
+            return None
+        return self._passed(symbol.qualified, fact, param, seen | {key})
+
+    def _passed(self, function: str, fact: FunctionFact, param: str, seen: frozenset[tuple[str, str]]) -> Value | None:
+        values: list[Value] = []
+        calls = self._calls_of(function)
+        if calls is None:
+            return None
+        for caller_summary, caller_path, call in calls:
+            arg = _argument_for(call.args, fact.params, param)
+            if arg is None:
+                return None  # passed something the caller's module cannot tell, or nothing: not known to agree
+            if arg.value is not None:
+                value = self._value(arg.value, Symbol(caller_summary, "", caller_path))
+            elif arg.param is not None and call.caller is not None:
+                if (call.caller, arg.param) in seen:
+                    continue  # a recursive call passes the parameter on: it agrees with the other call sites
+                value = self._param_value(call.caller, arg.param, seen)
+            else:
+                value = None
+            if value is None:
+                return None
+            values.append(value)
+        if not values or len({value.kind for value in values}) != 1:
+            return None
+        expires = {value.expire_on_commit for value in values}
+        first = values[0]
+        return Value(first.kind, factory=first.factory, expire_on_commit=expires.pop() if len(expires) == 1 else None)
+
+    def _calls_of(self, function: str) -> list[tuple[ModuleSummary, str | None, CallFact]] | None:
+        """Every call of a workspace function: in this module, and in the files whose text calls its name; None
+        when one of them passes nothing the analysis can describe."""
+        name = function.rpartition(".")[2]
+        summaries: list[tuple[ModuleSummary, str | None]] = [(self.own, None)]
+        if self.index is not None:
+            self.consulted[CALLERS + name] = self.index.callers_digest(name)
+            for path in self.index.callers_of(name):
+                if self.path is None or path != self.path:
+                    summaries.append((self.index.summary(path), str(path)))
+        found: list[tuple[ModuleSummary, str | None, CallFact]] = []
+        for summary, where in summaries:
+            for other in summary.other_calls:
+                if other.rpartition(".")[2] == name and (target := self.symbol(other)) and target.qualified == function:
+                    return None
+            for call in summary.calls:
+                if call.target.rpartition(".")[2] != name:
+                    continue
+                target = self.symbol(call.target)
+                if target is not None and target.qualified == function:
+                    found.append((summary, where, call))
+        return found
 
     # -- classes -----------------------------------------------------------------------------------------------
     def definition(self, qualified: str) -> Definition | None:

@@ -51,6 +51,29 @@ def _flag(call: cst.Call, keyword: str) -> bool | None:
     return None
 
 
+def _self_assignments(function: cst.FunctionDef, name: str, attribute: str) -> list[cst.BaseExpression]:
+    """The values a method's body assigns to `<name>.<attribute>` (top-level statements of the body)."""
+    found: list[cst.BaseExpression] = []
+    for statement in function.body.body if isinstance(function.body, cst.IndentedBlock) else ():
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else []
+            if isinstance(small, cst.AnnAssign) and small.value is not None:
+                targets = [small.target]
+            value = small.value if isinstance(small, (cst.Assign, cst.AnnAssign)) else None
+            for target in targets:
+                if (
+                    value is not None
+                    and isinstance(target, cst.Attribute)
+                    and isinstance(target.value, cst.Name)
+                    and target.value.value == name
+                    and target.attr.value == attribute
+                ):
+                    found.append(value)
+    return found
+
+
 def _expires(call: cst.Call) -> bool | None:
     """`expire_on_commit` of a session or factory constructor: True unless given (None: not a literal)."""
     return _flag(call, "expire_on_commit") if argument(call, 99, "expire_on_commit") is not None else True
@@ -88,6 +111,12 @@ class Workspace(Protocol):
 
     def dependency(self, qualified: str) -> Dependency | None:
         """The function a name of another module is, as a dependency."""
+
+    def param_value(self, function: str, param: str) -> Value | None:
+        """What a module-level function's parameter holds, from the arguments of its call sites."""
+
+    def qualify(self, local: str) -> str:
+        """The absolute name of a module-level name of the analysed module."""
 
 
 class Semantics:
@@ -155,7 +184,7 @@ class Semantics:
             return self._name_value(node.value, scope)
         if isinstance(node, cst.Attribute):
             qualified = self.qualified_name(node, scope)
-            return self._class_value(qualified, node) or self._remote_value(qualified)
+            return self._class_value(qualified, node) or self._remote_value(qualified) or self._member(node, scope)
         if isinstance(node, cst.Call):
             return self._call_value(node, scope)
         if isinstance(node, cst.Await):
@@ -165,6 +194,43 @@ class Semantics:
     def _class_value(self, qualified: str | None, origin: cst.CSTNode) -> Value | None:
         kind = SESSION_CLASSES.get(qualified or "")
         return Value(kind, origin, class_name=qualified, is_class=True) if kind else None
+
+    def _member(self, node: cst.Attribute, scope: Scope) -> Value | None:
+        """`Store.session`: an attribute assigned in the body of a class of this module; `self.session` in a
+        method: what the class's methods assign to it (`self.session = session` in `__init__`)."""
+        if not isinstance(node.value, cst.Name):
+            return None
+        found = self.lookup(node.value.value, scope)
+        if found is not None and len(found[0]) == 1 and found[0][0].kind is BindingKind.PARAM:
+            return self._instance_attribute(node.attr.value, found[0][0], found[1])
+        if found is None or len(found[0]) != 1 or found[0][0].kind is not BindingKind.CLASS:
+            return None
+        body = found[0][0].scope
+        members = body.bindings.get(node.attr.value, []) if body is not None else []
+        return self._binding_value(members[0], body) if len(members) == 1 and body is not None else None
+
+    def _instance_attribute(self, attribute: str, binding: Binding, method: Scope) -> Value | None:
+        """What the methods of `self`'s class assign to `self.<attribute>`, when they agree."""
+        node, body = method.node, method.parent
+        if not isinstance(node, cst.FunctionDef) or body is None or body.kind is not ScopeKind.CLASS:
+            return None
+        params = [*node.params.posonly_params, *node.params.params]
+        if not params or binding.node is not params[0]:
+            return None
+        values: list[Value] = []
+        for function in body.children:
+            function_node = function.node
+            if not isinstance(function_node, cst.FunctionDef):
+                continue
+            first = [*function_node.params.posonly_params, *function_node.params.params][:1]
+            for assigned in _self_assignments(function_node, first[0].name.value if first else "", attribute):
+                value = self.value_of(assigned, function)
+                if value is None:
+                    return None
+                values.append(value)
+        if not values or len({(value.kind, value.is_class) for value in values}) != 1:
+            return None
+        return values[0]
 
     def _remote_value(self, qualified: str | None) -> Value | None:
         return self.workspace.value(qualified) if self.workspace is not None and qualified else None
@@ -338,6 +404,25 @@ class Semantics:
                 return provided
         if binding.annotation is not None:
             return self.annotation_value(binding.annotation, outer)
+        owner = self._call_target(scope)
+        if (
+            self.workspace is not None
+            and dependency is None
+            and owner is not None
+            and isinstance(binding.node, cst.Param)
+        ):
+            return self.workspace.param_value(self.workspace.qualify(owner), binding.node.name.value)
+        return None
+
+    def _call_target(self, scope: Scope) -> str | None:
+        """The module-level name calls of this function go through: the function, or the class of an `__init__`."""
+        node, parent = scope.node, scope.parent
+        if not isinstance(node, cst.FunctionDef) or parent is None:
+            return None
+        if parent is self.facts.root:
+            return node.name.value
+        if node.name.value == "__init__" and parent.kind is ScopeKind.CLASS and parent.parent is self.facts.root:
+            return parent.node.name.value if isinstance(parent.node, cst.ClassDef) else None
         return None
 
     def dependency_of(self, binding: Binding, scope: Scope) -> Dependency | None:

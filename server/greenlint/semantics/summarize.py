@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
 
 from greenlint.semantics.classes import ClassReader
-from greenlint.semantics.facts import Binding, BindingKind, ModuleFacts, Scope
+from greenlint.semantics.facts import Binding, BindingKind, ModuleFacts, Scope, ScopeKind
 from greenlint.semantics.infer import Semantics, argument
 from greenlint.semantics.locate import TextLocator
 from greenlint.semantics.modules import ModuleName
 from greenlint.semantics.names import ANNOTATED, ASYNCIO_EXTENSIONS, CREATE_ASYNC_ENGINE, CREATE_ENGINE, DEPENDS
 from greenlint.semantics.orm import LOADING_METHODS, NO_MODELS, OrmAnalysis, returned_origin
-from greenlint.semantics.summary import AliasFact, FunctionFact, Loc, ModuleSummary, ValueFact
-from greenlint.semantics.values import Value
+from greenlint.semantics.summary import (
+    AliasFact,
+    ArgFact,
+    CallFact,
+    FunctionFact,
+    Loc,
+    ModuleSummary,
+    ParamFact,
+    ValueFact,
+)
+from greenlint.semantics.values import SESSIONS_AND_CONNECTIONS, Value
 
 
 def summarize(text: str, facts: ModuleFacts, name: ModuleName, *, locate: bool = True) -> ModuleSummary:
@@ -25,12 +36,15 @@ def summarize(text: str, facts: ModuleFacts, name: ModuleName, *, locate: bool =
     origins = OrmAnalysis(facts, semantics, NO_MODELS, name)
     locator = TextLocator(text) if locate else None
     reader = ClassReader(semantics, name.absolute, locator)
+    calls, other_calls = _calls(facts, semantics, name)
     summary = ModuleSummary(
         name.name,
         name.is_package,
         star_imports=_star_imports(facts.module, name),
         uses_asyncio=any(qualified.startswith(ASYNCIO_EXTENSIONS) for qualified in facts.imports.values()),
         engine_schemes=_engine_schemes(facts, semantics),
+        calls=calls,
+        other_calls=other_calls,
     )
     for local, bindings in facts.root.bindings.items():
         if len(bindings) != 1:
@@ -39,7 +53,11 @@ def summarize(text: str, facts: ModuleFacts, name: ModuleName, *, locate: bool =
         if binding.kind is BindingKind.IMPORT and binding.qualified:
             summary.imports[local] = name.absolute(binding.qualified)
         elif binding.kind is BindingKind.CLASS and isinstance(binding.node, cst.ClassDef) and binding.scope:
-            summary.classes[local] = reader.read(binding.node, binding.scope, name.name)
+            fact = reader.read(binding.node, binding.scope, name.name)
+            init = binding.scope.bindings.get("__init__", [])
+            if len(init) == 1 and init[0].scope is not None:
+                fact = replace(fact, init=_function(init[0].scope, semantics, name, None, origins, skip=1))
+            summary.classes[local] = fact
         elif binding.kind is BindingKind.DEF and binding.scope is not None:
             loc = locator.function(local) if locator is not None else None
             summary.functions[local] = _function(binding.scope, semantics, name, loc, origins)
@@ -157,13 +175,12 @@ def _alias(node: cst.Subscript, scope: Scope, semantics: Semantics, name: Module
 
 
 def _function(
-    scope: Scope, semantics: Semantics, name: ModuleName, loc: Loc | None, origins: OrmAnalysis
+    scope: Scope, semantics: Semantics, name: ModuleName, loc: Loc | None, origins: OrmAnalysis, skip: int = 0
 ) -> FunctionFact:
+    """A function's facts; `skip` leading parameters are left out (`self` of a method)."""
     node = scope.node
     assert isinstance(node, cst.FunctionDef)
-    params = tuple(
-        param.name.value for param in (*node.params.posonly_params, *node.params.params, *node.params.kwonly_params)
-    )
+    params = tuple(param.name.value for param in _params(node)[skip:])
     provides: ValueFact | None = None
     if scope.yields or scope.returns:
         provided = semantics.provided_value(scope)
@@ -174,7 +191,87 @@ def _function(
             provides = ValueFact(factory=factory)
     loads = scope.is_async and scope.returns and any(site.name in LOADING_METHODS for site in scope.calls)
     returns = returned_origin(scope, origins) if loads else None
-    return FunctionFact(scope.is_async, params, provides, returns, loc)
+    param_facts = tuple(fact for param in _params(node)[skip:] if (fact := _param(param, scope, semantics, name)))
+    return FunctionFact(scope.is_async, params, bool(scope.yields), param_facts, provides, returns, loc)
+
+
+def _params(node: cst.FunctionDef) -> list[cst.Param]:
+    return [*node.params.posonly_params, *node.params.params, *node.params.kwonly_params]
+
+
+def _param(param: cst.Param, scope: Scope, semantics: Semantics, name: ModuleName) -> ParamFact | None:
+    """What a parameter holds, when it may be a session; None for parameters that are something else."""
+    bindings = scope.bindings.get(param.name.value, [])
+    binding = next((b for b in bindings if b.kind is BindingKind.PARAM and b.node is param), None)
+    if binding is None:
+        return None
+    known = semantics.param_value(binding, scope)
+    if known is not None:
+        return ParamFact(param.name.value, _value_fact(known, None)) if not known.is_class else None
+    outer = scope.parent or scope
+    dependency = _imported_dependency(param.default, outer, semantics, name)
+    annotation = param.annotation.annotation if param.annotation is not None else None
+    if annotation is None:
+        return ParamFact(param.name.value, dependency=dependency)
+    imported = (
+        _referred(annotation, outer, semantics, name) if isinstance(annotation, (cst.Name, cst.Attribute)) else None
+    )
+    if imported is not None or dependency is not None:
+        return ParamFact(param.name.value, annotation=imported, dependency=dependency, annotated=True)
+    return None
+
+
+def _imported_dependency(
+    default: cst.BaseExpression | None, scope: Scope, semantics: Semantics, name: ModuleName
+) -> str | None:
+    """`= Depends(get_db)` where get_db is imported: its absolute name."""
+    if not isinstance(default, cst.Call) or semantics.qualified_name(default.func, scope) not in DEPENDS:
+        return None
+    target = argument(default, 0, "dependency")
+    return _referred(target, scope, semantics, name) if target is not None else None
+
+
+def _calls(facts: ModuleFacts, semantics: Semantics, name: ModuleName) -> tuple[tuple[CallFact, ...], tuple[str, ...]]:
+    """Calls of module-level functions and classes (here or imported): those with arguments that may be sessions,
+    and the names of those called with none the module can describe (so no call site goes unseen)."""
+    calls: list[CallFact] = []
+    others: set[str] = set()
+    for site in facts.all_calls():
+        target = _referred(site.call.func, site.scope, semantics, name)
+        if target is None:
+            continue
+        owner = site.scope.owner
+        caller = None
+        if owner.kind is ScopeKind.FUNCTION and owner.parent is facts.root and isinstance(owner.node, cst.FunctionDef):
+            caller = name.qualify(owner.node.name.value)
+        args: list[ArgFact] = []
+        for position, arg in enumerate(site.call.args):
+            if arg.star:
+                args = []
+                break
+            fact = _arg(arg.value, site.scope, owner if caller else None, semantics)
+            if fact is not None:
+                keyword = arg.keyword.value if arg.keyword is not None else None
+                args.append(replace(fact, position=None if keyword else position, keyword=keyword))
+        if args:
+            calls.append(CallFact(target, caller, tuple(args)))
+        else:
+            others.add(target)
+    return tuple(calls), tuple(sorted(others))
+
+
+def _arg(node: cst.BaseExpression, scope: Scope, caller: Scope | None, semantics: Semantics) -> ArgFact | None:
+    """A session (or connection) known here, or a parameter of the calling function (decided by its callers)."""
+    known = semantics.value_of(node, scope)
+    if known is not None:
+        shared = not known.is_class and known.kind in SESSIONS_AND_CONNECTIONS
+        return ArgFact(value=_value_fact(known, None)) if shared else None
+    if not isinstance(node, cst.Name):
+        return None
+    found = semantics.lookup(node.value, scope)
+    if found is not None and len(found[0]) == 1 and found[0][0].kind is BindingKind.PARAM and found[1] is caller:
+        return ArgFact(param=node.value)
+    return None
 
 
 def _provided_factory(scope: Scope, semantics: Semantics, name: ModuleName) -> str | None:

@@ -60,9 +60,42 @@ class OriginFact:
 
 
 @dataclass(frozen=True)
+class ParamFact:
+    """What a function's parameter holds, as far as its module says: a known value, or an imported annotation or
+    dependency (resolved by the index); with none of these, what its call sites pass."""
+
+    name: str
+    value: ValueFact | None = None
+    annotation: str | None = None  # absolute name of an annotation imported from another module
+    dependency: str | None = None  # absolute name of a `Depends(...)` target imported from another module
+    annotated: bool = False  # annotated with something else: call sites do not decide
+
+
+@dataclass(frozen=True)
+class ArgFact:
+    """An argument of a call to a workspace function, when it may be a session."""
+
+    position: int | None = None
+    keyword: str | None = None
+    value: ValueFact | None = None  # known in the calling module
+    param: str | None = None  # the calling function's own parameter
+
+
+@dataclass(frozen=True)
+class CallFact:
+    """A call of a module-level function or class of the workspace, with the arguments that may be sessions."""
+
+    target: str  # absolute name of the called function or class
+    caller: str | None = None  # absolute name of the module-level function that calls it
+    args: tuple[ArgFact, ...] = ()
+
+
+@dataclass(frozen=True)
 class FunctionFact:
     is_async: bool
     params: tuple[str, ...] = ()
+    generator: bool = False  # yields: calling it makes an (async) generator, not a coroutine
+    param_facts: tuple[ParamFact, ...] = ()
     provides: ValueFact | None = None  # what it yields or returns, when a session (a dependency)
     returns: OriginFact | None = None  # the ORM instances it returns, for helpers
     loc: Loc | None = None
@@ -118,6 +151,8 @@ class ClassFact:
     fields: tuple[FieldFact, ...] = ()
     eager_defaults: bool | None = None
     from_attributes: bool | None = None
+    coroutine_methods: tuple[str, ...] = ()  # its `async def` methods that are not generators
+    init: FunctionFact | None = None  # its `__init__` (parameters after `self`): what constructing it passes
     loc: Loc | None = None
 
 
@@ -132,9 +167,9 @@ class ModuleSummary:
     aliases: dict[str, AliasFact] = field(default_factory=dict)
     star_imports: tuple[str, ...] = ()  # modules imported with `from module import *`
     uses_asyncio: bool = False  # imports SQLAlchemy's (or SQLModel's) asyncio extension
-    engine_schemes: tuple[
-        str, ...
-    ] = ()  # URL schemes given to create_engine / create_async_engine: "postgresql+asyncpg"
+    engine_schemes: tuple[str, ...] = ()  # URL schemes of its engines' URLs: "postgresql+asyncpg"
+    calls: tuple[CallFact, ...] = ()  # calls of workspace functions that may pass sessions (call-site inference)
+    other_calls: tuple[str, ...] = ()  # functions (absolute names) it calls with no argument it can describe
 
     def defines(self, name: str) -> bool:
         """Whether the module itself binds `name` to something the index knows (not an import)."""
