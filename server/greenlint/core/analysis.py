@@ -117,6 +117,37 @@ def analyze(
     return Analysis(text, findings, module, facts, failures=failures, summary=own, consulted=view.consulted)
 
 
+def located(
+    rule: BaseRule,
+    message: str,
+    offsets: tuple[int, int],
+    lines: LineIndex,
+    severity: Mapping[str, Severity],
+    fix: Fix | None = None,
+    related: tuple[RelatedLocation, ...] = (),
+    alternatives: tuple[Fix, ...] = (),
+) -> Finding | None:
+    """A rule's finding at character offsets of a text; None when its line suppresses it (`# noqa`)."""
+    start, end = offsets
+    begin = lines.position(start)
+    if is_suppressed(lines.line_text(begin.line), rule.code, rule.name):
+        return None
+    return Finding(
+        code=rule.code,
+        name=rule.name,
+        severity=severity_for(severity, rule.code, rule.name, rule.severity),
+        message=message,
+        url=rule.url,
+        start_offset=start,
+        end_offset=end,
+        start=begin,
+        end=lines.position(end),
+        fix=fix,
+        related=related,
+        alternatives=alternatives,
+    )
+
+
 def _related_location(
     item: Related, span: Callable[[cst.CSTNode, cst.CSTNode | None], tuple[int, int]], lines: LineIndex
 ) -> RelatedLocation:
@@ -153,25 +184,9 @@ def _locate(
     findings: list[Finding] = []
     for rule, report in reports:
         start, end = span(report.node, report.end_node)
-        begin = lines.position(start)
-        if is_suppressed(lines.line_text(begin.line), rule.code, rule.name):
-            continue
         related = tuple(_related_location(item, span, lines) for item in report.related)
-        findings.append(
-            Finding(
-                code=rule.code,
-                name=rule.name,
-                severity=severity_for(severity, rule.code, rule.name, rule.severity),
-                message=report.message,
-                url=rule.url,
-                start_offset=start,
-                end_offset=end,
-                start=begin,
-                end=lines.position(end),
-                fix=report.fix,
-                related=related,
-                alternatives=report.alternatives,
-            )
-        )
+        finding = located(rule, report.message, (start, end), lines, severity, report.fix, related, report.alternatives)
+        if finding is not None:
+            findings.append(finding)
     findings.sort(key=lambda finding: (finding.start_offset, finding.code))
     return findings

@@ -12,16 +12,14 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from greenlint.core.analysis import Analysis, RuleFailure
+from greenlint.core.analysis import Analysis, RuleFailure, located
 from greenlint.core.autofix import MAX_PASSES, FixError, FixOutcome, choose_fixes
-from greenlint.core.config import severity_for
 from greenlint.core.files import discover
 from greenlint.core.finding import Finding, Fix, Severity
 from greenlint.core.fixer import apply_edits
 from greenlint.core.parsing import SyntaxProblem
 from greenlint.core.positions import trimmed
 from greenlint.core.source import LineIndex
-from greenlint.core.suppression import is_suppressed
 from greenlint.manifests.load import is_manifest, is_project_directory, parse_manifest, project_directory
 from greenlint.manifests.model import Manifest, ManifestError
 from greenlint.rules.base import BaseRule
@@ -162,24 +160,10 @@ def _locate(
     lines = LineIndex(manifest.text)
     findings = []
     for rule, report in reports:
-        start, end = trimmed(manifest.text, report.start, report.end)
-        begin = lines.position(start)
-        if is_suppressed(lines.line_text(begin.line), rule.code, rule.name):
-            continue
-        findings.append(
-            Finding(
-                code=rule.code,
-                name=rule.name,
-                severity=severity_for(severity, rule.code, rule.name, rule.severity),
-                message=report.message,
-                url=rule.url,
-                start_offset=start,
-                end_offset=end,
-                start=begin,
-                end=lines.position(end),
-                fix=report.fix,
-            )
-        )
+        offsets = trimmed(manifest.text, report.start, report.end)
+        finding = located(rule, report.message, offsets, lines, severity, report.fix)
+        if finding is not None:
+            findings.append(finding)
     findings.sort(key=lambda finding: (finding.start_offset, finding.code))
     return findings
 

@@ -51,6 +51,13 @@ def _flag(call: cst.Call, keyword: str) -> bool | None:
     return None
 
 
+def _agreed(values: list[Value]) -> Value | None:
+    """The first of several values when they are all the same kind of thing, else None (unknown)."""
+    if not values or len({(value.kind, value.is_class) for value in values}) != 1:
+        return None
+    return values[0]
+
+
 def _self_assignments(function: cst.FunctionDef, name: str, attribute: str) -> list[cst.BaseExpression]:
     """The values a method's body assigns to `<name>.<attribute>` (top-level statements of the body)."""
     found: list[cst.BaseExpression] = []
@@ -228,9 +235,7 @@ class Semantics:
                 if value is None:
                     return None
                 values.append(value)
-        if not values or len({(value.kind, value.is_class) for value in values}) != 1:
-            return None
-        return values[0]
+        return _agreed(values)
 
     def _remote_value(self, qualified: str | None) -> Value | None:
         return self.workspace.value(qualified) if self.workspace is not None and qualified else None
@@ -248,9 +253,7 @@ class Semantics:
             if value is None:
                 return None
             values.append(value)
-        if not values or len({(value.kind, value.is_class) for value in values}) != 1:
-            return None
-        return values[0]
+        return _agreed(values)
 
     def _binding_value(self, binding: Binding, scope: Scope) -> Value | None:
         if binding.kind is BindingKind.IMPORT:
