@@ -36,3 +36,28 @@ def expected_markers(text: str) -> list[tuple[int, str]]:
         if match:
             found.extend((number, item.strip()) for item in match.group(1).split(","))
     return sorted(found)
+
+
+# A project whose code uses the asyncio extension and whose manifest may install SQLAlchemy 2.1 without it (GL301).
+APP = """\
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
+engine = create_async_engine("postgresql+asyncpg://app@localhost/app")
+Session = async_sessionmaker(engine, expire_on_commit=False)
+"""
+SYNC_APP = """\
+from sqlalchemy import create_engine
+
+engine = create_engine("postgresql+psycopg2://app@localhost/app")
+"""
+PYPROJECT = """\
+[project]
+name = "app"
+version = "1.0"
+dependencies = [
+    "fastapi>=0.110",
+    "sqlalchemy>=2.1",
+    "asyncpg>=0.29",
+]
+"""
+PYPROJECT_FIXED = PYPROJECT.replace('"sqlalchemy>=2.1"', '"sqlalchemy[asyncio]>=2.1"')

@@ -11,32 +11,11 @@ from pathlib import Path
 import pytest
 from sarif_pydantic import Sarif
 
+from casetools import APP, PYPROJECT, PYPROJECT_FIXED, SYNC_APP
 from clitools import apply_edits, found, run, run_process, write
 from greenlint.rules import docs
 from greenlint.rules.registry import rule_for
 
-APP = """\
-from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
-
-engine = create_async_engine("postgresql+asyncpg://app@localhost/app")
-Session = async_sessionmaker(engine, expire_on_commit=False)
-"""
-SYNC_APP = """\
-from sqlalchemy import create_engine
-
-engine = create_engine("postgresql+psycopg2://app@localhost/app")
-"""
-PYPROJECT = """\
-[project]
-name = "app"
-version = "1.0"
-dependencies = [
-    "fastapi>=0.110",
-    "sqlalchemy>=2.1",
-    "asyncpg>=0.29",
-]
-"""
-PYPROJECT_FIXED = PYPROJECT.replace('"sqlalchemy>=2.1"', '"sqlalchemy[asyncio]>=2.1"')
 LINE, COLUMN, END_COLUMN = 6, 5, 22  # the quoted "sqlalchemy>=2.1"
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from lsprotocol import types
 
+from casetools import APP, PYPROJECT, PYPROJECT_FIXED, SYNC_APP
 from lsptools import FAST, TIMEOUT, Editor, GreenlintTestClient, by_code, client_capabilities, codes
 
 pytestmark = [
@@ -19,28 +20,6 @@ pytestmark = [
     pytest.mark.filterwarnings("error::pytest_lsp.LspSpecificationWarning"),
 ]
 
-APP = """\
-from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
-
-engine = create_async_engine("postgresql+asyncpg://app@localhost/app")
-Session = async_sessionmaker(engine, expire_on_commit=False)
-"""
-SYNC_APP = """\
-from sqlalchemy import create_engine
-
-engine = create_engine("postgresql+psycopg2://app@localhost/app")
-"""
-PYPROJECT = """\
-[project]
-name = "app"
-version = "1.0"
-dependencies = [
-    "fastapi>=0.110",
-    "sqlalchemy>=2.1",
-    "asyncpg>=0.29",
-]
-"""
-PYPROJECT_FIXED = PYPROJECT.replace('"sqlalchemy>=2.1"', '"sqlalchemy[asyncio]>=2.1"')
 DEPEND = "greenlint (GL301): Depend on `sqlalchemy[asyncio]` (installs greenlet)"
 DISABLE = "Disable GL301 for this line"
 UNAWAITED = """\
