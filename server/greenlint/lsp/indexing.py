@@ -17,8 +17,7 @@ from pygls.uris import to_fs_path
 from greenlint.core.cache import FindingCache
 from greenlint.core.files import PYTHON_SUFFIXES, discover
 from greenlint.core.manifests import ProjectFiles
-from greenlint.lsp.documents import DocumentResult
-from greenlint.semantics.index import CALLERS, EVERY_MODULE, MISSING, WorkspaceIndex
+from greenlint.semantics.index import WorkspaceIndex
 from greenlint.semantics.index_cache import SummaryCache
 from greenlint.semantics.summary import ModuleSummary
 
@@ -30,15 +29,6 @@ def uri_path(uri: str) -> Path | None:
     """The file a `file:` URI names (None for other schemes)."""
     path = to_fs_path(uri) if uri.startswith("file:") else None
     return Path(os.path.abspath(path)) if path else None
-
-
-def depends_on(result: DocumentResult, paths: set[str], modules: set[str]) -> bool:
-    """Whether a document's analysis used one of `paths`, or looked for one of `modules` and did not find it."""
-    consulted = result.analysis.consulted
-    return EVERY_MODULE in consulted or any(
-        key in paths or key.startswith(CALLERS) or (key.startswith(MISSING) and key[len(MISSING) :] in modules)
-        for key in consulted
-    )
 
 
 class Indexer:
@@ -62,8 +52,8 @@ class Indexer:
         folders: list[Path],
         is_excluded: Callable[[Path], bool],
         progress: Progress | None,
-    ) -> set[str]:
-        """Find the folders' Python files and summarize them all; returns the module names found."""
+    ) -> None:
+        """Find the folders' Python files (or take the files given) and summarize them all."""
         loop = asyncio.get_running_loop()
         errors: list[str] = []
         files = await loop.run_in_executor(
@@ -74,7 +64,6 @@ class Indexer:
         self.index.add_all(files)
         self.projects.covered(folder for folder in folders if folder.is_dir())
         await self.summarize(files, progress)
-        return {self.index.name_of(path).name for path in files}
 
     async def summarize(self, files: list[Path], progress: Progress | None) -> None:
         loop = asyncio.get_running_loop()
@@ -94,30 +83,31 @@ class Indexer:
         for path in files:
             self.index.summary(path)
 
-    def document_summary(self, uri: str, summary: ModuleSummary | None) -> str | None:
-        """An open document's summary overlays its file's; the path when what it offers others changed."""
+    def document_summary(self, uri: str, summary: ModuleSummary | None) -> bool:
+        """An open document's summary overlays its file's (None: the file speaks again); True if what the
+        module offers others changed."""
         path = uri_path(uri)
         if path is None or not path.name.endswith(PYTHON_SUFFIXES):
-            return None
+            return False
         self.index.add(path)
-        return str(path) if self.index.overlay(path, summary) else None
+        return self.index.overlay(path, summary)
 
-    def files_changed(self, changes: Iterable[types.FileEvent]) -> tuple[set[str], set[str]]:
-        """Apply watched-file events; the paths changed or deleted, and the module names created."""
-        paths: set[str] = set()
-        modules: set[str] = set()
+    def files_changed(self, changes: Iterable[types.FileEvent]) -> list[Path]:
+        """Apply watched-file events; the Python files created or changed (to summarize again)."""
+        present: list[Path] = []
         for change in changes:
             path = uri_path(change.uri)
             if path is None or not path.name.endswith(PYTHON_SUFFIXES):
                 continue
             if change.type == types.FileChangeType.Deleted:
                 self.index.remove(path)
-            elif change.type == types.FileChangeType.Created:
-                modules.add(self.index.add(path).name)
+                continue
+            if change.type == types.FileChangeType.Created:
+                self.index.add(path)
             else:
                 self.index.changed(path)
-            paths.add(str(path))
-        return paths, modules
+            present.append(path)
+        return present
 
 
 class Progress:

@@ -25,7 +25,7 @@ from greenlint.lsp.actions import FIX_ALL, code_actions, edits_for, workspace_ed
 from greenlint.lsp.collector import IdleCollector
 from greenlint.lsp.convert import PositionMap
 from greenlint.lsp.documents import DocumentResult, analyze_document, carried_over
-from greenlint.lsp.indexing import LARGE_CHANGE, Indexer, Progress, depends_on, uri_path
+from greenlint.lsp.indexing import LARGE_CHANGE, Indexer, Progress, uri_path
 from greenlint.lsp.settings import RUN_ON_SAVE, ClientSettings
 from greenlint.lsp.workspace import LspWorkspace
 
@@ -52,6 +52,7 @@ class GreenlintServer(LanguageServer):
         self.indexer = Indexer(self.analysis_thread, lambda message: self.log(types.MessageType.Log, message))
         self.indexer.projects.is_excluded = self.is_excluded
         self.indexing: asyncio.Task[None] | None = None
+        self.rechecks: set[asyncio.Task[None]] = set()  # finding which open documents a change affects
 
     # -- capabilities of the client ----------------------------------------------------------------------------
     @property
@@ -240,10 +241,8 @@ class GreenlintServer(LanguageServer):
         )
         if token != self.token(uri):
             return result  # settings changed or the document was reopened meanwhile: kept by no one
-        if result.analysis.syntax_error is None:
-            changed = self.indexer.document_summary(uri, result.analysis.summary)
-            if changed is not None:
-                self.recheck_dependents({changed}, set(), except_uri=uri)
+        if result.analysis.syntax_error is None and self.indexer.document_summary(uri, result.analysis.summary):
+            self.recheck_dependents(except_uri=uri)
         for failure in result.analysis.failures:
             self.log(types.MessageType.Error, f"greenlint: {failure.code} failed on {uri}: {failure.error}")
         previous, good = self.results.get(uri), self.last_good.get(uri)
@@ -269,11 +268,23 @@ class GreenlintServer(LanguageServer):
         if found and self.pulls_diagnostics:
             self.refresh_pulled_diagnostics()
 
-    def recheck_dependents(self, paths: set[str], modules: set[str], except_uri: str | None = None) -> None:
-        """Modules changed what they offer (or appeared): analyse again the open documents that use them."""
+    def recheck_dependents(self, except_uri: str | None = None) -> None:
+        """Modules changed what they offer (or appeared): analyse again the open documents whose analyses used
+        what changed (the index tells, on the analysis thread: it may have to summarize a changed file)."""
+        task = asyncio.ensure_future(self._recheck_dependents(except_uri))
+        self.rechecks.add(task)
+        task.add_done_callback(self.rechecks.discard)
+
+    async def _recheck_dependents(self, except_uri: str | None) -> None:
+        results = {uri: result for uri, result in self.results.items() if uri != except_uri}
+        index = self.indexer.index
+        stale = await asyncio.get_running_loop().run_in_executor(
+            self.analysis_thread,
+            lambda: [uri for uri, result in results.items() if not index.still_valid(result.analysis.consulted)],
+        )
         found = False
-        for uri, result in list(self.results.items()):
-            if uri != except_uri and depends_on(result, paths, modules):
+        for uri in stale:
+            if self.results.get(uri) is results[uri]:  # not analysed again meanwhile
                 found = True
                 self.retire(self.results.pop(uri))
                 self.schedule(uri)
@@ -298,13 +309,13 @@ class GreenlintServer(LanguageServer):
             token = f"greenlint-indexing-{next(self.indexer.runs)}"
             progress = Progress(self.work_done_progress, self.warn, token, title)
         try:
-            modules = await self.indexer.build(folders, self.checker.is_excluded, progress)
+            await self.indexer.build(folders, self.checker.is_excluded, progress)
         except asyncio.CancelledError:
             raise
         except Exception as error:  # noqa: BLE001 - diagnostics go on without the rest of the workspace
             self.log(types.MessageType.Error, f"greenlint: indexing failed: {error}")
             return
-        self.recheck_dependents(set(), modules)
+        self.recheck_dependents()
 
     def retire(self, result: DocumentResult | None) -> None:
         """Free a result's tree as soon as neither the current nor the last good result is it."""
@@ -326,9 +337,8 @@ class GreenlintServer(LanguageServer):
         self.retire(self.last_good.pop(uri, None))
         if not self.pulls_diagnostics:
             self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
-        changed = self.indexer.document_summary(uri, None)  # the file on disk speaks for the module again
-        if changed is not None:
-            self.recheck_dependents({changed}, set())
+        if self.indexer.document_summary(uri, None):  # the file on disk speaks for the module again
+            self.recheck_dependents()
 
 
 server = GreenlintServer()
@@ -390,10 +400,10 @@ def did_change_watched_files(ls: GreenlintServer, params: types.DidChangeWatched
         ls.recheck_all()
     elif any(ls.is_manifest(change.uri) for change in params.changes):
         ls.recheck_manifests()
-    paths, modules = ls.indexer.files_changed(params.changes)
-    if len(paths) > LARGE_CHANGE:  # a checkout or a generator: summarize them again now, with progress
-        ls.start_indexing([Path(path) for path in sorted(paths)], "greenlint: indexing changed files")
-    ls.recheck_dependents(paths, modules)
+    changed = ls.indexer.files_changed(params.changes)
+    if len(changed) > LARGE_CHANGE:  # a checkout or a generator: summarize them again now, with progress
+        ls.start_indexing(sorted(changed), "greenlint: indexing changed files")
+    ls.recheck_dependents()
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
