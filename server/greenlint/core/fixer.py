@@ -14,6 +14,7 @@ from greenlint.core.finding import Edit
 from greenlint.core.source import split_lines
 from greenlint.semantics.facts import BindingKind, ModuleFacts
 from greenlint.semantics.modules import ModuleName
+from greenlint.semantics.tree import code_of
 
 Rewrite = Callable[[cst.CSTNode], cst.CSTNode]
 
@@ -112,7 +113,7 @@ def _sort_merged_imports(module: cst.Module, added: set[str]) -> cst.Module:
             last_comma = names[-1].comma
             separator = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
             commas = [alias.comma for alias in names[:-1]]
-            if any(isinstance(comma, cst.Comma) and "\n" in cst.Module([]).code_for_node(comma) for comma in commas):
+            if any(isinstance(comma, cst.Comma) and "\n" in code_of(comma) for comma in commas):
                 return updated_node  # one name per line: leave the layout to the formatter
             return updated_node.with_changes(
                 names=[

@@ -7,14 +7,13 @@ import libcst as cst
 from greenlint.semantics.facts import CallSite, ModuleFacts, Scope, Use
 from greenlint.semantics.infer import Semantics
 from greenlint.semantics.names import ROUTE_METHODS
+from greenlint.semantics.tree import code_of
 from greenlint.semantics.values import UrlRef
-
-_EMPTY_MODULE = cst.Module(body=[])
 
 
 def snippet(node: cst.CSTNode, limit: int = 40) -> str:
     """The code of a node on one line, shortened for a message."""
-    code = " ".join(_EMPTY_MODULE.code_for_node(node).split())
+    code = " ".join(code_of(node).split())
     return code if len(code) <= limit else code[: limit - 1] + "…"
 
 

@@ -12,7 +12,7 @@ from greenlint.rules.base import Rule, RuleContext, invalid, valid
 from greenlint.rules.common import snippet
 from greenlint.rules.gl002_unawaited_async_call import COROUTINE_METHODS
 from greenlint.semantics.facts import CallSite, Scope
-from greenlint.semantics.orm import code
+from greenlint.semantics.tree import code_of
 from greenlint.semantics.values import Kind
 
 _GATHERING = frozenset({"asyncio.gather", "asyncio.wait", "asyncio.as_completed"})
@@ -178,14 +178,14 @@ coroutine you gather), or await the operations one after another on the one sess
             value = semantics.value_of(func.value, scope)
             if value is not None and not value.is_class and value.kind in _SHARED:
                 if func.attr.value in COROUTINE_METHODS.get(value.kind, ()):
-                    return _Use(call, code(func.value), value.kind)
+                    return _Use(call, code_of(func.value), value.kind)
                 return None
         if not self._is_async_function(func, scope, context):
             return None
         for arg in call.args:
             value = semantics.value_of(arg.value, scope)
             if value is not None and not value.is_class and value.kind in _SHARED:
-                return _Use(call, code(arg.value), value.kind)
+                return _Use(call, code_of(arg.value), value.kind)
         return None
 
     @staticmethod

@@ -14,6 +14,7 @@ from greenlint.semantics.infer import Semantics, argument
 from greenlint.semantics.locate import TextLocator
 from greenlint.semantics.names import DECLARATIVE_BASE, DECLARATIVE_BASE_FACTORIES
 from greenlint.semantics.summary import ClassFact, ColumnFact, FieldFact, Loc, RelationshipFact
+from greenlint.semantics.tree import code_of
 
 _MAPPED_ANNOTATIONS = {"Mapped": None, "WriteOnlyMapped": "write_only", "DynamicMapped": "dynamic"}
 _RELATIONSHIP_CALLS = frozenset({"relationship", "relation", "Relationship"})
@@ -228,7 +229,7 @@ class _ClassBody:
             if isinstance(written, str):
                 related = written.strip()
             elif isinstance(explicit, (cst.Name, cst.Attribute)):
-                related = self.reader.semantics.facts.module.code_for_node(explicit)
+                related = code_of(explicit)
         uselist = _literal(argument(call, 99, "uselist"))
         known_many: bool | None = many if annotation is not None else None
         if isinstance(uselist, bool):
@@ -293,7 +294,7 @@ class _ClassBody:
             sides = [side for side in (annotation.left, annotation.right) if _literal(side) is not None]
             return self._annotation_target(sides[0], depth + 1) if len(sides) == 1 else (None, False)
         if isinstance(annotation, (cst.Name, cst.Attribute)):
-            written = self.reader.semantics.facts.module.code_for_node(annotation)
+            written = code_of(annotation)
             found = self.reader.semantics.lookup(written, self.scope) if isinstance(annotation, cst.Name) else None
             if found is not None and found[0][0].kind is BindingKind.IMPORT:
                 qualified = self.reader.absolute(found[0][0].qualified or written)

@@ -40,7 +40,7 @@ from greenlint.semantics.orm_state import (
 )
 from greenlint.semantics.responses import response_schema, unloaded
 from greenlint.semantics.summary import FunctionFact, OriginFact
-from greenlint.semantics.tree import child_nodes
+from greenlint.semantics.tree import child_nodes, code_of
 from greenlint.semantics.values import Kind
 
 _STATEMENT_METHODS = frozenset(
@@ -78,10 +78,6 @@ LOADING_METHODS = {
 }
 LOADING_METHODS |= {"stream_scalars": "objects", "execute": "rows", "stream": "rows"}
 SESSION_EXPIRES = frozenset({"commit", "rollback"})
-
-
-def code(node: cst.CSTNode) -> str:
-    return cst.Module(body=[]).code_for_node(node)
 
 
 class OrmAnalysis:
@@ -458,7 +454,7 @@ class _Flow:
         """The receiver as a session: a known AsyncSession, or (in a helper's summary) a parameter."""
         value = self.analysis.semantics.value_of(node, self.scope)
         if value is not None and not value.is_class and value.kind is Kind.ASYNC_SESSION:
-            return SessionRef(code(node), node, value)
+            return SessionRef(code_of(node), node, value)
         if self.helper_mode and isinstance(node, cst.Name) and value is None and self._is_param(node.value):
             return SessionRef(node.value, node, None)  # the caller's argument decides
         return None

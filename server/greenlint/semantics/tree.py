@@ -57,3 +57,11 @@ def child_nodes(node: cst.CSTNode) -> list[cst.CSTNode]:
         elif isinstance(value, (list, tuple)):
             children.extend(child for child in value if isinstance(child, cst.CSTNode))
     return children
+
+
+_EMPTY_MODULE = cst.Module(body=[])
+
+
+def code_of(node: cst.CSTNode) -> str:
+    """The source code of a node, as libcst generates it (with the default indentation and newlines)."""
+    return _EMPTY_MODULE.code_for_node(node)
