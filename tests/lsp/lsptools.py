@@ -495,6 +495,22 @@ class Editor:
             return list(report.items)
         return (await self.published(uri, self.versions[uri], timeout)).diagnostics
 
+    async def settled(self, uri: str, expected: Any, timeout: float = TIMEOUT) -> list[types.Diagnostic]:
+        """The diagnostics of `uri` once `expected(diagnostics)` holds for its latest publication (or a fresh pull):
+        for documents the server checks again because something else changed, when it does so is up to the server."""
+        found: list[types.Diagnostic] = []
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.pulls:
+                found = await self.diagnostics(uri)
+            elif self.publications(uri):
+                found = self.publications(uri)[-1].diagnostics
+            if expected(found):
+                return found
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{uri}: the diagnostics never became as expected; the last ones: {found}")
+            await asyncio.sleep(0.05)
+
     # -- code actions ------------------------------------------------------------------------------------------------
     async def code_actions(
         self,

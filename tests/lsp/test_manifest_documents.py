@@ -4,7 +4,6 @@ file they include changes on disk; saving pyproject.toml checks the open Python 
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import textwrap
 from pathlib import Path
@@ -13,7 +12,7 @@ import pytest
 from lsprotocol import types
 
 from casetools import APP, PYPROJECT, PYPROJECT_FIXED, SYNC_APP
-from lsptools import FAST, TIMEOUT, Editor, GreenlintTestClient, by_code, client_capabilities, codes
+from lsptools import FAST, Editor, GreenlintTestClient, by_code, client_capabilities, codes
 
 pytestmark = [
     pytest.mark.asyncio(loop_scope="session"),
@@ -42,27 +41,6 @@ def declares_is_preferred(editor: Editor) -> bool:
     document = editor.capabilities.text_document
     action = document.code_action if document is not None else None
     return bool(action is not None and action.is_preferred_support)
-
-
-async def next_diagnostics(editor: Editor, uri: str, seen: int, count: int | None = None) -> list[types.Diagnostic]:
-    """The diagnostics of `uri` after it is checked again (a new publication, or a fresh pull).
-
-    A pulling client is told to pull again (workspace/diagnostic/refresh) only once the change that makes the server
-    check `uri` again has been analysed: it pulls until it sees `count` diagnostics."""
-    if editor.pulls:
-        found: list[types.Diagnostic] = []
-
-        async def pulled() -> bool:
-            found[:] = await editor.diagnostics(uri)
-            return count is None or len(found) == count
-
-        deadline = asyncio.get_running_loop().time() + TIMEOUT
-        while not await pulled():
-            assert asyncio.get_running_loop().time() < deadline, f"{uri}: {count} diagnostics never pulled: {found}"
-            await asyncio.sleep(0.05)
-        return found
-    await editor.until(lambda: len(editor.publications(uri)) > seen, f"a new publication for {uri}")
-    return editor.publications(uri)[-1].diagnostics
 
 
 async def test_pyproject_gets_the_diagnostic_and_its_quick_fix(editor: Editor) -> None:
@@ -154,12 +132,10 @@ async def test_changing_a_python_document_checks_the_manifest_again(
     assert codes(await editor.diagnostics(manifest)) == ["GL301"]
     module = editor.open("app/db.py", APP)
     assert await editor.diagnostics(module) == []
-    seen = len(editor.publications(manifest))
     editor.change(module, SYNC_APP)  # the project no longer imports the asyncio extension
-    assert await next_diagnostics(editor, manifest, seen, count=0) == []
-    seen = len(editor.publications(manifest))
+    await editor.settled(manifest, lambda found: found == [])
     editor.change(module, APP.replace("postgresql+asyncpg", "sqlite+aiosqlite"))
-    diagnostics = await next_diagnostics(editor, manifest, seen, count=2)
+    diagnostics = await editor.settled(manifest, lambda found: len(found) == 2)
     assert sorted(d.message.split(":")[0] for d in diagnostics) == [
         "`sqlalchemy>=2.1` can install SQLAlchemy 2.1, which comes without greenlet unless the `asyncio` extra is "
         "asked for",
@@ -177,9 +153,8 @@ async def test_saving_pyproject_checks_the_python_documents_again(client: Greenl
     configured = PYPROJECT_FIXED + '\n[tool.greenlint]\nignore = ["GL002"]\n'
     editor.change(manifest, configured)
     (tmp_path / "pyproject.toml").write_text(configured, encoding="utf-8")
-    seen = len(editor.publications(module))
     editor.save(manifest)
-    assert await next_diagnostics(editor, module, seen, count=0) == []
+    await editor.settled(module, lambda found: found == [])
     assert await editor.diagnostics(manifest) == []
 
 
@@ -191,12 +166,11 @@ async def test_an_included_file_changing_on_disk_checks_the_manifest_again(
     editor = await start(client, tmp_path)
     uri = editor.open("requirements.txt", text, language="pip-requirements")
     assert await editor.diagnostics(uri) == []
-    seen = len(editor.publications(uri))
     (tmp_path / "base.txt").write_text("asyncpg\n", encoding="utf-8")  # greenlet is gone
     (tmp_path / "requirements-base.txt").write_text("", encoding="utf-8")
     change = types.FileEvent(uri=(tmp_path / "requirements-base.txt").as_uri(), type=types.FileChangeType.Created)
     editor.client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[change]))
-    assert codes(await next_diagnostics(editor, uri, seen, count=1)) == ["GL301"]
+    await editor.settled(uri, lambda found: codes(found) == ["GL301"])
 
 
 async def test_opening_a_manifest_outside_the_workspace_reads_its_project(editor: Editor) -> None:

@@ -83,14 +83,6 @@ async def start(client: GreenlintTestClient, root: Path, progress: bool = False)
     return await Editor.start(client, root, options=FAST, capabilities=capabilities)
 
 
-async def next_diagnostics(editor: Editor, uri: str, seen: int) -> list[types.Diagnostic]:
-    """The diagnostics of `uri` after it is checked again (a new publication, or a fresh pull)."""
-    if editor.pulls:
-        return await editor.diagnostics(uri)
-    await editor.until(lambda: len(editor.publications(uri)) > seen, f"a new publication for {uri}")
-    return editor.publications(uri)[-1].diagnostics
-
-
 async def test_diagnostics_use_models_and_dependencies_of_other_modules(
     client: GreenlintTestClient, tmp_path: Path
 ) -> None:
@@ -126,9 +118,8 @@ async def test_editing_a_model_checks_its_importers_again(client: GreenlintTestC
     assert codes(await editor.diagnostics(routes)) == ["GL101"]
     models = editor.open("app/models.py", (package / "models.py").read_text(encoding="utf-8"))
     assert codes(await editor.diagnostics(models)) == []
-    seen = len(editor.publications(routes))
     editor.change(models, editor.texts[models].replace("relationship()", 'relationship(lazy="selectin")'))
-    assert codes(await next_diagnostics(editor, routes, seen)) == []
+    await editor.settled(routes, lambda found: codes(found) == [])
 
 
 async def test_a_changed_file_on_disk_checks_its_importers_again(client: GreenlintTestClient, tmp_path: Path) -> None:
@@ -136,12 +127,11 @@ async def test_a_changed_file_on_disk_checks_its_importers_again(client: Greenli
     editor = await start(client, tmp_path)
     routes = editor.open("app/routes.py", (package / "routes.py").read_text(encoding="utf-8"))
     assert codes(await editor.diagnostics(routes)) == ["GL101"]
-    seen = len(editor.publications(routes))
     models = package / "models.py"
     models.write_text(models.read_text(encoding="utf-8").replace("relationship()", 'relationship(lazy="joined")'))
     change = types.FileEvent(uri=models.as_uri(), type=types.FileChangeType.Changed)
     editor.client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[change]))
-    assert codes(await next_diagnostics(editor, routes, seen)) == []
+    await editor.settled(routes, lambda found: codes(found) == [])
 
 
 COMMITTING = """

@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import context_programs
-from test_sqlite_outcomes import Run, fixed, run
 
 from greenlint.core.analysis import analyze
 from greenlint.rules.registry import ALL_RULES
+from runtools import Run, fixed, run
 
 NONE_AWAITED = "object NoneType can't be used in 'await' expression"
 BOOL_AWAITED = "object bool can't be used in 'await' expression"

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import coroutine_programs
-from test_sqlite_outcomes import fixed, run
+
+from runtools import fixed, run
 
 
 def test_gl204_a_check_that_is_never_awaited_never_denies(tmp_path: Path) -> None:

@@ -12,10 +12,10 @@ from typing import Any
 
 import orm_programs
 import sqlalchemy
-from test_sqlite_outcomes import Run, fixed, run
 
 from greenlint.core.analysis import analyze
 from greenlint.rules.registry import ALL_RULES
+from runtools import Run, fixed, run
 
 # SQLAlchemy 2.1 with aiosqlite wraps MissingGreenlet in StatementError (with the SQL); 2.0 raises it bare.
 WRAPPED = tuple(int(part) for part in sqlalchemy.__version__.split(".")[:2]) >= (2, 1)

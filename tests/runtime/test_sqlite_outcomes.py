@@ -6,59 +6,14 @@ matrix come with the runtime-proof issue; these run everywhere, with no server.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 import programs
-from greenlint.core.analysis import analyze
-from greenlint.core.autofix import fix_text
 from greenlint.rules.base import Rule
-from greenlint.rules.registry import ALL_RULES, rule_for
-
-
-@dataclass
-class Run:
-    returncode: int
-    stdout: str
-    stderr: str
-
-    @property
-    def result(self) -> dict[str, Any]:
-        lines = [line for line in self.stdout.splitlines() if line.startswith("{")]
-        assert lines, f"no result printed\nstdout: {self.stdout}\nstderr: {self.stderr}"
-        value = json.loads(lines[-1])
-        assert isinstance(value, dict)
-        return value
-
-
-def run(code: str, directory: Path) -> Run:
-    path = directory / "program.py"
-    path.write_text(code, encoding="utf-8")
-    process = subprocess.run(
-        [sys.executable, "-W", "default", str(path)], cwd=directory, capture_output=True, text=True, timeout=120
-    )
-    return Run(process.returncode, process.stdout, process.stderr)
-
-
-def fixed(code: str, code_of_rule: str, rules: Sequence[Rule] = ALL_RULES) -> str:
-    """Apply greenlint's fixes (safe and unsafe) the way `check --fix --unsafe-fixes` does; the rule is gone."""
-    assert code_of_rule in {f.code for f in analyze(code, ALL_RULES).findings}
-    text = fix_text(code, rules, unsafe=True).text
-    assert code_of_rule not in {f.code for f in analyze(text, ALL_RULES).findings}
-    return text
-
-
-def only(code: str) -> list[Rule]:
-    rule = rule_for(code)
-    assert rule is not None
-    return [rule]
+from greenlint.rules.registry import ALL_RULES
+from runtools import fixed, only, run
 
 
 def test_gl002_commit_never_awaited_loses_the_row(tmp_path: Path) -> None:

@@ -28,3 +28,10 @@ def test_docs_url_points_at_the_page(rule: Rule) -> None:
 def test_rule_command_prints_the_page(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["rule", "unawaited-async-call"]) == 0
     assert capsys.readouterr().out == docs.render(ALL_RULES[1])
+
+
+def test_readme_shows_the_current_prevents_table() -> None:
+    readme = (REPOSITORY / "README.md").read_text(encoding="utf-8")
+    assert docs.with_prevents_table(readme) == readme, (
+        "regenerate with: python -m greenlint.rules.docs --readme README.md"
+    )

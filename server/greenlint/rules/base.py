@@ -33,6 +33,22 @@ class Example:
     fixed: str | None = None
 
 
+@dataclass(frozen=True)
+class Verified:
+    """An outcome of the rule's bug, and of its fix, that a test in tests/runtime establishes by running a program
+    for real (the "Verified behaviour" of the rule's docs page and the README's "What greenlint prevents").
+
+    `outcome` and `fixed` quote in backticks the exceptions, messages and values the test asserts.
+    """
+
+    case: str  # the program, in a few words
+    outcome: str  # what the bug does at runtime: one sentence
+    fixed: str  # what the program does after greenlint's fix (or the change the message asks for)
+    test: str  # the test that establishes both: "test_module.py::test_name"
+    databases: tuple[str, ...] = ("SQLite", "PostgreSQL")
+    sqlalchemy: tuple[str, ...] = ("2.0", "2.1")
+
+
 def valid(code: str) -> Example:
     return Example(textwrap.dedent(code).lstrip("\n"), valid=True)
 
@@ -74,6 +90,7 @@ class BaseRule(ABC):
     explanation: ClassVar[str]  # markdown: what happens at runtime and why
     fix_description: ClassVar[str]  # markdown: what the fix does, and whether it is safe
     examples: ClassVar[tuple[Example, ...]]
+    verified: ClassVar[tuple[Verified, ...]] = ()  # what tests/runtime shows the bug and the fix do
     needles: ClassVar[tuple[str, ...]] = SQLALCHEMY_NEEDLES  # text that must occur for the rule to apply
 
     @property

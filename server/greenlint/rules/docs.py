@@ -1,6 +1,8 @@
-"""Rule documentation rendered from the rule modules: `greenlint rule CODE` and docs/rules/*.md.
+"""Rule documentation rendered from the rule modules: `greenlint rule CODE`, docs/rules/*.md and the README's
+"What greenlint prevents" table.
 
-Regenerate the committed pages with `python -m greenlint.rules.docs docs/rules`.
+Regenerate the committed pages with `python -m greenlint.rules.docs docs/rules`, the table (between its markers in
+README.md) with `python -m greenlint.rules.docs --readme README.md`.
 """
 
 from __future__ import annotations
@@ -10,11 +12,13 @@ import sys
 import textwrap
 from pathlib import Path
 
-from greenlint.rules.base import BaseRule
+from greenlint.rules.base import BaseRule, Verified
 from greenlint.rules.manifest import ManifestExample, ManifestRule
 from greenlint.rules.registry import ALL_RULES
 
 _MARKER = re.compile(r"[ \t]*# expect: [A-Z0-9, ]+$", re.MULTILINE)
+RUNTIME_TESTS = "../../tests/runtime"  # from docs/rules
+PREVENTS_START, PREVENTS_END = "<!-- prevents:start -->", "<!-- prevents:end -->"
 
 
 def _clean(code: str) -> str:
@@ -31,6 +35,7 @@ def render(rule: BaseRule) -> str:
         textwrap.dedent(rule.explanation).strip() + "\n",
         "## Fix\n",
         textwrap.dedent(rule.fix_description).strip() + "\n",
+        *_verified(rule.verified),
         "## Examples\n",
     ]
     project = ""
@@ -48,6 +53,41 @@ def render(rule: BaseRule) -> str:
             parts.append(f"After the fix:\n\n```{fence}\n{_clean(example.fixed)}```\n")
     parts += ["## Suppressing\n", _suppressing(rule)]
     return "\n".join(parts)
+
+
+def _verified(outcomes: tuple[Verified, ...]) -> list[str]:
+    if not outcomes:
+        return []
+    parts = [
+        "## Verified behaviour\n",
+        "Established by tests/runtime, which run each program for real, then again after greenlint's fix:\n",
+    ]
+    for item in outcomes:
+        module, _, test = item.test.partition("::")
+        where = f"{' and '.join(item.databases)}; SQLAlchemy {' and '.join(item.sqlalchemy)}"
+        parts.append(
+            f"- **{item.case}** ({where}): {item.outcome} After the fix: {item.fixed} "
+            f"([`{test}`]({RUNTIME_TESTS}/{module}))\n"
+        )
+    return parts
+
+
+def prevents_table() -> str:
+    """The README's table: each rule with the runtime outcome its first verified case establishes."""
+    rows = [
+        "| rule | without greenlint (verified at runtime) | after greenlint's fix |",
+        "|---|---|---|",
+    ]
+    for rule in ALL_RULES:
+        first = rule.verified[0]
+        rows.append(f"| [{rule.code}](docs/rules/{rule.code}.md) {rule.name} | {first.outcome} | {first.fixed} |")
+    return "\n".join(rows) + "\n"
+
+
+def with_prevents_table(readme: str) -> str:
+    """`readme` with the text between the table's markers replaced by the current table."""
+    start, end = readme.index(PREVENTS_START) + len(PREVENTS_START), readme.index(PREVENTS_END)
+    return f"{readme[:start]}\n{prevents_table()}{readme[end:]}"
 
 
 def _suppressing(rule: BaseRule) -> str:
@@ -72,5 +112,10 @@ def write_all(directory: Path) -> list[Path]:
 
 
 if __name__ == "__main__":
-    for written_path in write_all(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/rules")):
-        print(written_path)
+    if sys.argv[1:2] == ["--readme"]:
+        readme_path = Path(sys.argv[2])
+        readme_path.write_text(with_prevents_table(readme_path.read_text(encoding="utf-8")), encoding="utf-8")
+        print(readme_path)
+    else:
+        for written_path in write_all(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/rules")):
+            print(written_path)
