@@ -1,17 +1,33 @@
 """Small real programs for GL202 (await on a sync method) and GL203 (plain `with` on an async object).
 
-They run on SQLite through aiosqlite and print one JSON line with what they observed; every bug is caught and
-printed by `observed(error)` (its type and message), so one program can show several outcomes.
-test_context_and_sync_methods.py runs them as written and after greenlint's own fixes.
+They are written against SQLite (`sqlite+aiosqlite:///app.db`; `Database.program` points them at PostgreSQL
+through asyncpg), recreate their tables with SQLAlchemy (so a broken and a fixed run can share one database) and
+print one JSON line with what they observed; every bug is caught and printed by `observed(error)` (its type and
+message), so one program can show several outcomes. test_context_and_sync_methods.py runs them as written and
+after greenlint's own fixes.
 """
 
 from __future__ import annotations
 
-from programs import MODELS, program
+from programs import MODELS, RESET, program
 
 OBSERVED = """
 def observed(error: BaseException) -> dict:
     return {"error": type(error).__name__, "message": str(error)}
+"""
+
+# `await stored()`: the users' names as a new engine reads them, after the program's engine is disposed.
+STORED = """
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import create_async_engine
+
+
+async def stored() -> list[str]:
+    fresh = create_async_engine("sqlite+aiosqlite:///app.db")
+    async with fresh.connect() as conn:
+        names = list(await conn.scalars(select(User.name).order_by(User.id)))
+    await fresh.dispose()
+    return names
 """
 
 # GL202: `await db.add(user)` in a FastAPI route. The route answers 500 and the row is lost.
@@ -19,14 +35,13 @@ GL202_AWAIT_ADD = program(
     """
     import asyncio
     import json
-    import sqlite3
 
     import httpx
     from fastapi import Depends, FastAPI
     from fastapi.responses import JSONResponse
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
-    engine = create_async_engine("sqlite+aiosqlite:///./app.db")
+    engine = create_async_engine("sqlite+aiosqlite:///app.db")
     Sessions = async_sessionmaker(engine, expire_on_commit=False)
     app = FastAPI()
 
@@ -50,20 +65,20 @@ GL202_AWAIT_ADD = program(
 
 
     async def main() -> None:
-        async with engine.begin() as conn:
-            await conn.run_sync(Base.metadata.create_all)
+        await reset(engine)
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             response = await client.post("/users", params={"name": "ada"})
         await engine.dispose()
-        rows = sqlite3.connect("app.db").execute("SELECT count(*) FROM users").fetchone()[0]
-        print(json.dumps({"status": response.status_code, "body": response.json(), "rows": rows}))
+        print(json.dumps({"status": response.status_code, "body": response.json(), "stored": await stored()}))
 
 
     asyncio.run(main())
     """,
     OBSERVED,
     MODELS,
+    RESET,
+    STORED,
 )
 
 # GL202: awaiting the results of `in_transaction()` (a bool) and `get_nested_transaction()` (an awaitable
@@ -76,7 +91,7 @@ GL202_INSPECTORS = program(
     from sqlalchemy import event, text
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
-    engine = create_async_engine("sqlite+aiosqlite:///./app.db")
+    engine = create_async_engine("sqlite+aiosqlite:///app.db")
     Sessions = async_sessionmaker(engine, expire_on_commit=False)
     savepoints = []
 
@@ -125,12 +140,13 @@ GL203_SYNC_WITH = program(
     from sqlalchemy import func, select, text
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
-    engine = create_async_engine("sqlite+aiosqlite:///./app.db")
+    engine = create_async_engine("sqlite+aiosqlite:///app.db")
     Sessions = async_sessionmaker(engine, expire_on_commit=False)
 
 
     async def create_tables() -> str:
         with engine.begin() as conn:
+            await conn.run_sync(Base.metadata.drop_all)
             await conn.run_sync(Base.metadata.create_all)
         return "created"
 

@@ -1,4 +1,9 @@
-"""A program for GL204: coroutines of the workspace's own `async def` functions that are never awaited."""
+"""A program for GL204: coroutines of the workspace's own `async def` functions that are never awaited.
+
+It is written against SQLite (`sqlite+aiosqlite:///app.db`; `Database.program` points it at PostgreSQL through
+asyncpg), recreates its table with SQLAlchemy (so a broken and a fixed run can share one database), and prints one
+JSON line with what it observed, the stored rows read by a new engine.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,8 @@ from __future__ import annotations
 GL204_UNAWAITED_CHECK = """
 import asyncio
 import json
-import sqlite3
 
-from sqlalchemy import String
+from sqlalchemy import String, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -46,13 +50,21 @@ async def delete_everything(user: str) -> str:
         return "deleted"
 
 
+async def stored() -> list[str]:
+    fresh = create_async_engine("sqlite+aiosqlite:///app.db")
+    async with fresh.connect() as conn:
+        users = list(await conn.scalars(select(Grant.user).order_by(Grant.id)))
+    await fresh.dispose()
+    return users
+
+
 async def main() -> None:
     async with engine.begin() as conn:
+        await conn.run_sync(Base.metadata.drop_all)
         await conn.run_sync(Base.metadata.create_all)
     outcome = {user: await delete_everything(user) for user in ("mallory", "root")}
     await engine.dispose()
-    rows = sqlite3.connect("app.db").execute("SELECT user FROM grants").fetchall()
-    print(json.dumps({"outcome": outcome, "rows": rows}))
+    print(json.dumps({"outcome": outcome, "stored": await stored()}))
 
 
 asyncio.run(main())

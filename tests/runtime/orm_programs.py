@@ -1,15 +1,22 @@
-"""Small real programs for the implicit-IO rules GL101-GL104 (SQLite through aiosqlite).
+"""Small real programs for the implicit-IO rules GL101-GL104, run by test_implicit_io.py as written and after
+greenlint's own fixes.
 
-Each program creates its tables with `Base.metadata.create_all`, seeds rows with Core inserts (no ORM instance,
-so nothing for greenlint to report there), runs the buggy code and prints one JSON line with what it observed.
-An error is printed by `observed(error)`: its type, whether it is (or wraps) `MissingGreenlet` (SQLAlchemy 2.1
-with aiosqlite raises `StatementError` whose `.orig` is `MissingGreenlet`; 2.0 raises `MissingGreenlet`) and
-its message. test_implicit_io.py runs them as written and after greenlint's own fixes.
+They are written against SQLite (`sqlite+aiosqlite:///app.db`; `Database.program` points them at PostgreSQL
+through asyncpg). Each program recreates its tables (`drop_all` + `create_all`, so a broken and a fixed run can
+share one database), seeds rows with Core inserts (no ORM instance, so nothing for greenlint to report there),
+runs the buggy code and prints one JSON line with what it observed. An error is printed by `observed(error)`:
+its type, the type of the error it wraps (`.orig`), whether either is `MissingGreenlet`, and its message.
 """
 
 from __future__ import annotations
 
-from programs import program
+import textwrap
+
+
+def program(body: str, *parts: str) -> str:
+    """The text of a program: the shared `parts`, then `body`, each dedented."""
+    return "\n".join(textwrap.dedent(part).strip("\n") + "\n" for part in (*parts, body))
+
 
 # How an error is reported in a program's JSON line.
 OBSERVED = """
@@ -58,14 +65,15 @@ class Book(Base):
 
 async def seed() -> None:
     async with engine.begin() as conn:
+        await conn.run_sync(Base.metadata.drop_all)
         await conn.run_sync(Base.metadata.create_all)
         await conn.execute(insert(Author), [{"id": 1, "name": "Austen"}, {"id": 2, "name": "Herbert"}])
         books = [("Emma", 1), ("Persuasion", 1), ("Dune", 2)]
         await conn.execute(insert(Book), [{"title": title, "author_id": author} for title, author in books])
 """
 
-# GL101: a lazy one-to-many read on `await db.get(...)`, and a lazy many-to-one read over `result.scalars()`
-# (each in a fresh session, so the authors are not in the identity map).
+# GL101 (its INVALID example): a lazy one-to-many read on `await db.get(...)`, and a lazy many-to-one read over
+# `result.scalars()` (each in a fresh session, so the authors are not in the identity map).
 GL101_LAZY_LOAD = program(
     """
     import asyncio
@@ -136,7 +144,8 @@ async def call(method: str, url: str, **params) -> dict:
     return outcome
 """
 
-# GL102: a route whose response model reads `Author.books`, returning authors whose query did not load them.
+# GL102 (its INVALID example): response models that read `Author.books`, given authors whose query did not load
+# them: a list through `response_model=`, one author through the return annotation.
 GL102_RESPONSE_MODEL = program(
     """
     import asyncio
@@ -168,9 +177,14 @@ GL102_RESPONSE_MODEL = program(
         return found.all()
 
 
+    @app.get("/authors/{author_id}")
+    async def author(author_id: int, db: AsyncSession = Depends(get_db)) -> AuthorOut:
+        return await db.get(Author, author_id)
+
+
     async def main() -> None:
         await seed()
-        outcome = await call("GET", "/authors")
+        outcome = {"list": await call("GET", "/authors"), "one": await call("GET", "/authors/2")}
         await engine.dispose()
         print(json.dumps(outcome))
 
@@ -182,7 +196,7 @@ GL102_RESPONSE_MODEL = program(
 )
 
 NOTES = """
-from sqlalchemy import String
+from sqlalchemy import String, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -203,10 +217,21 @@ class Note(Base):
 
 async def create_tables() -> None:
     async with engine.begin() as conn:
+        await conn.run_sync(Base.metadata.drop_all)
         await conn.run_sync(Base.metadata.create_all)
+
+
+async def stored() -> list[list]:
+    \"\"\"The notes as a new connection reads them.\"\"\"
+    await engine.dispose()
+    async with engine.connect() as conn:
+        rows = await conn.execute(select(Note.id, Note.text).order_by(Note.id))
+        return [list(row) for row in rows]
 """
 
-# GL103: the default `async_sessionmaker(engine)` expires on commit; reading the new note's id reloads it.
+# GL103 (its INVALID examples): the default `async_sessionmaker(engine)` expires on commit, and so does the end of
+# an `async with db.begin():` block; reading the new note's id then reloads it. A rollback expires the note loaded
+# before it, even in a session with `expire_on_commit=False`.
 GL103_EXPIRED_READ = program(
     """
     import asyncio
@@ -221,43 +246,37 @@ GL103_EXPIRED_READ = program(
             return {"id": note.id, "text": note.text}
 
 
-    async def main() -> None:
-        await create_tables()
-        try:
-            outcome = {"note": await create_note("hello")}
-        except Exception as error:
-            outcome = observed(error)
-        await engine.dispose()
-        print(json.dumps(outcome))
-
-
-    asyncio.run(main())
-    """,
-    NOTES,
-    OBSERVED,
-)
-
-# GL103 through a transaction block: leaving `async with db.begin():` commits, and expires the note.
-GL103_EXPIRED_AFTER_BEGIN = program(
-    """
-    import asyncio
-    import json
-
-
-    async def create_note(text: str) -> dict:
+    async def create(text: str) -> int:
         async with Sessions() as db:
             note = Note(text=text)
             async with db.begin():
                 db.add(note)
-            return {"id": note.id, "text": note.text}
+            return note.id
+
+
+    async def discard(note_id: int, text: str) -> str:
+        async with Sessions(expire_on_commit=False) as db:
+            note = await db.get(Note, note_id)
+            note.text = text
+            await db.rollback()
+            return note.text
+
+
+    async def attempt(work) -> object:
+        try:
+            return await work
+        except Exception as error:
+            return observed(error)
 
 
     async def main() -> None:
         await create_tables()
-        try:
-            outcome = {"note": await create_note("hello")}
-        except Exception as error:
-            outcome = observed(error)
+        outcome = {
+            "commit": await attempt(create_note("hello")),
+            "begin": await attempt(create("world")),
+            "rollback": await attempt(discard(1, "changed")),
+            "rows": await stored(),
+        }
         await engine.dispose()
         print(json.dumps(outcome))
 
@@ -269,12 +288,11 @@ GL103_EXPIRED_AFTER_BEGIN = program(
 )
 
 # GL103 in a route: the committed, expired note is returned to a response model. The program then reads the
-# table through a fresh sqlite3 connection.
+# table back through a new connection.
 GL103_EXPIRED_RESPONSE = program(
     """
     import asyncio
     import json
-    import sqlite3
 
     from fastapi import Depends, FastAPI
     from pydantic import BaseModel
@@ -303,8 +321,8 @@ GL103_EXPIRED_RESPONSE = program(
     async def main() -> None:
         await create_tables()
         outcome = await call("POST", "/notes", text="hello")
+        outcome["rows"] = await stored()
         await engine.dispose()
-        outcome["rows"] = [list(row) for row in sqlite3.connect("app.db").execute("SELECT id, text FROM notes")]
         print(json.dumps(outcome))
 
 
@@ -341,37 +359,40 @@ class Page(Base):
 
 async def seed() -> None:
     async with engine.begin() as conn:
+        await conn.run_sync(Base.metadata.drop_all)
         await conn.run_sync(Base.metadata.create_all)
         await conn.execute(insert(Page), [{"id": 1, "title": "Home", "body": "Welcome", "updated_at": SEEDED}])
 """
 
-# GL104: the `onupdate=func.now()` column after a flush that UPDATEd the row, and a deferred column after get.
+# GL104 (its INVALID example): the `onupdate=func.now()` column after a flush that UPDATEd the row, and a deferred
+# column after `get`.
 GL104_SERVER_GENERATED = program(
     """
     import asyncio
     import json
 
 
-    async def retitle(db: AsyncSession, page_id: int, title: str) -> str:
+    async def retitle(db: AsyncSession, page_id: int, title: str) -> datetime:
         page = await db.get(Page, page_id)
         page.title = title
         await db.flush()
-        stamp = page.updated_at
-        return stamp.isoformat()
+        return page.updated_at
 
 
     async def body(db: AsyncSession, page_id: int) -> str:
         page = await db.get(Page, page_id)
-        text = page.body
-        return text
+        if page.body:
+            return page.body
+        return ""
 
 
     async def attempt(read) -> object:
         async with Sessions() as db:
             try:
-                return await read(db)
+                value = await read(db)
             except Exception as error:
                 return observed(error)
+            return value.isoformat() if isinstance(value, datetime) else value
 
 
     async def main() -> None:

@@ -21,7 +21,7 @@ import sqlalchemy
 
 from greenlint.core.analysis import analyze
 from greenlint.core.autofix import fix_text
-from greenlint.rules.base import Rule
+from greenlint.rules.base import BaseRule
 from greenlint.rules.registry import ALL_RULES, rule_for
 
 SQLALCHEMY_21 = tuple(int(part) for part in sqlalchemy.__version__.split(".")[:2]) >= (2, 1)
@@ -78,7 +78,7 @@ def codes(code: str) -> list[str]:
     return sorted(finding.code for finding in analyze(code, ALL_RULES).findings)
 
 
-def fixed(code: str, code_of_rule: str, rules: Sequence[Rule] = ALL_RULES) -> str:
+def fixed(code: str, code_of_rule: str, rules: Sequence[BaseRule] = ALL_RULES) -> str:
     """Apply greenlint's fixes (safe and unsafe) the way `check --fix --unsafe-fixes` does; the rule is gone."""
     assert code_of_rule in codes(code)
     text = fix_text(code, rules, unsafe=True).text
@@ -86,7 +86,7 @@ def fixed(code: str, code_of_rule: str, rules: Sequence[Rule] = ALL_RULES) -> st
     return text
 
 
-def only(code: str) -> list[Rule]:
+def only(code: str) -> list[BaseRule]:
     rule = rule_for(code)
     assert rule is not None
     return [rule]

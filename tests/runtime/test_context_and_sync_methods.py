@@ -1,8 +1,9 @@
 """GL202 (await on a sync method) and GL203 (plain `with` on an async object), executed for real on SQLite
-(aiosqlite), then greenlint's own fix, executed again.
+(aiosqlite) and PostgreSQL (asyncpg), then greenlint's own fix, executed again.
 
 Each buggy program really fails the way the rule's message says, and greenlint reports exactly those lines; the
-text after `check --fix --unsafe-fixes` runs cleanly and greenlint reports nothing.
+text after `check --fix --unsafe-fixes` runs cleanly and greenlint reports nothing. SQLAlchemy 2.0 and 2.1 behave
+the same here, on both databases.
 """
 
 from __future__ import annotations
@@ -15,19 +16,15 @@ import context_programs
 
 from greenlint.core.analysis import analyze
 from greenlint.rules.registry import ALL_RULES
-from runtools import Run, fixed, run
+from runtools import Database, Run, codes, fixed, run
 
 NONE_AWAITED = "object NoneType can't be used in 'await' expression"
 BOOL_AWAITED = "object bool can't be used in 'await' expression"
 NOT_STARTED = "AsyncConnection context has not been started and object has not been awaited."
 
 
-def codes(code: str) -> list[str]:
-    return sorted(finding.code for finding in analyze(code, ALL_RULES).findings)
-
-
 def execute(code: str, directory: Path) -> Run:
-    """Run `code` in a fresh directory (its own app.db); it must not crash."""
+    """Run `code` in a fresh directory (its own app.db on SQLite); it must not crash."""
     directory.mkdir()
     outcome = run(code, directory)
     assert outcome.returncode == 0, outcome.stderr
@@ -41,8 +38,7 @@ def cure(code: str, rule: str, findings: int, directory: Path) -> dict[str, Any]
     assert text != code
     assert codes(text) == []
     cured = execute(text, directory)
-    assert "Traceback" not in cured.stderr
-    assert "RuntimeWarning" not in cured.stderr
+    assert cured.stderr == ""
     return cured.result
 
 
@@ -60,20 +56,22 @@ def assert_no_context_manager(outcome: Any, type_name: str) -> None:
     assert outcome["message"].startswith(expected["message"])  # newer Pythons append a hint
 
 
-def test_gl202_await_add_answers_500_and_loses_the_row(tmp_path: Path) -> None:
-    broken = execute(context_programs.GL202_AWAIT_ADD, tmp_path / "broken").result
-    assert broken == {"status": 500, "body": {"error": "TypeError", "message": NONE_AWAITED}, "rows": 0}
+def test_gl202_await_add_answers_500_and_loses_the_row(database: Database, tmp_path: Path) -> None:
+    code = database.program(context_programs.GL202_AWAIT_ADD)
+    broken = execute(code, tmp_path / "broken").result
+    assert broken == {"status": 500, "body": {"error": "TypeError", "message": NONE_AWAITED}, "stored": []}
 
-    cured = cure(context_programs.GL202_AWAIT_ADD, "GL202", 1, tmp_path / "fixed")
-    assert cured == {"status": 200, "body": {"id": 1}, "rows": 1}
+    cured = cure(code, "GL202", 1, tmp_path / "fixed")
+    assert cured == {"status": 200, "body": {"id": 1}, "stored": ["ada"]}
 
 
-def test_gl202_awaited_inspectors_raise_or_begin_another_savepoint(tmp_path: Path) -> None:
-    broken = execute(context_programs.GL202_INSPECTORS, tmp_path / "broken").result
+def test_gl202_awaited_inspectors_raise_or_begin_another_savepoint(database: Database, tmp_path: Path) -> None:
+    code = database.program(context_programs.GL202_INSPECTORS)
+    broken = execute(code, tmp_path / "broken").result
     assert broken["busy"] == {"error": "TypeError", "message": BOOL_AWAITED}
     assert broken["savepoints"] == 2  # `await db.get_nested_transaction()` silently began a second SAVEPOINT
 
-    cured = cure(context_programs.GL202_INSPECTORS, "GL202", 2, tmp_path / "fixed")
+    cured = cure(code, "GL202", 2, tmp_path / "fixed")
     assert cured == {"busy": False, "savepoints": 1}
 
 
@@ -84,8 +82,9 @@ def test_gl202_message_states_the_measured_error() -> None:
     assert "the row is lost" in findings[0].message
 
 
-def test_gl203_plain_with_raises_before_the_block_runs(tmp_path: Path) -> None:
-    broken = execute(context_programs.GL203_SYNC_WITH, tmp_path / "broken").result
+def test_gl203_plain_with_raises_before_the_block_runs(database: Database, tmp_path: Path) -> None:
+    code = database.program(context_programs.GL203_SYNC_WITH)
+    broken = execute(code, tmp_path / "broken").result
     assert_no_context_manager(broken["create_tables"], "_AsyncGeneratorContextManager")  # engine.begin()
     assert_no_context_manager(broken["add_user"], "_AsyncSessionContextManager")  # Sessions.begin()
     assert_no_context_manager(broken["count_users"], "AsyncSession")  # Sessions()
@@ -93,7 +92,7 @@ def test_gl203_plain_with_raises_before_the_block_runs(tmp_path: Path) -> None:
     assert_no_context_manager(broken["rename"], "AsyncSessionTransaction")  # db.begin()
     assert broken["ping_unstarted"] == {"error": "AsyncContextNotStarted", "message": NOT_STARTED}
 
-    cured = cure(context_programs.GL203_SYNC_WITH, "GL203", 6, tmp_path / "fixed")
+    cured = cure(code, "GL203", 6, tmp_path / "fixed")
     assert cured == {
         "create_tables": "created",
         "add_user": "added",

@@ -1,4 +1,5 @@
-"""GL204 executed for real on SQLite (aiosqlite): the unawaited calls never run, then greenlint's fix."""
+"""GL204 executed for real on SQLite (aiosqlite) and PostgreSQL (asyncpg): the unawaited calls never run, then
+greenlint's fix, executed again in the same database."""
 
 from __future__ import annotations
 
@@ -6,18 +7,21 @@ from pathlib import Path
 
 import coroutine_programs
 
-from runtools import fixed, run
+from runtools import Database, codes, fixed, run
 
 
-def test_gl204_a_check_that_is_never_awaited_never_denies(tmp_path: Path) -> None:
-    broken = run(coroutine_programs.GL204_UNAWAITED_CHECK, tmp_path)
+def test_gl204_a_check_that_is_never_awaited_never_denies(database: Database, tmp_path: Path) -> None:
+    code = database.program(coroutine_programs.GL204_UNAWAITED_CHECK)
+    assert codes(code) == ["GL204", "GL204"]
+    broken = run(code, tmp_path)
     assert broken.returncode == 0, broken.stderr
-    assert broken.result == {"outcome": {"mallory": "deleted", "root": "deleted"}, "rows": []}
+    assert broken.result == {"outcome": {"mallory": "deleted", "root": "deleted"}, "stored": []}
+    assert "RuntimeWarning: coroutine 'is_admin' was never awaited" in broken.stderr
     assert "RuntimeWarning: coroutine 'record' was never awaited" in broken.stderr
 
-    cured_dir = tmp_path / "fixed"
-    cured_dir.mkdir()
-    cured = run(fixed(coroutine_programs.GL204_UNAWAITED_CHECK, "GL204"), cured_dir)
+    text = fixed(code, "GL204")
+    assert codes(text) == []
+    cured = run(text, tmp_path)
     assert cured.returncode == 0, cured.stderr
-    assert cured.result == {"outcome": {"mallory": "denied", "root": "deleted"}, "rows": [["root"]]}
-    assert "never awaited" not in cured.stderr
+    assert cured.stderr == ""
+    assert cured.result == {"outcome": {"mallory": "denied", "root": "deleted"}, "stored": ["root"]}

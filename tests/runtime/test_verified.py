@@ -29,7 +29,7 @@ def runtime_sources() -> str:
     return "\n".join(path.read_text(encoding="utf-8") for path in sorted(HERE.glob("*.py")) if path != Path(__file__))
 
 
-def test_function(reference: str) -> ast.FunctionDef:
+def function_of(reference: str) -> ast.FunctionDef:
     module, _, name = reference.partition("::")
     path = HERE / module
     assert path.is_file(), f"{reference}: no {module} in tests/runtime"
@@ -54,7 +54,7 @@ def test_every_listed_rule_has_a_runtime_case() -> None:
 
 @pytest.mark.parametrize(("rule", "item"), outcomes(), ids=[f"{rule.code}-{item.case}" for rule, item in outcomes()])
 def test_verified_outcome_is_what_its_test_asserts(rule: BaseRule, item: Verified) -> None:
-    parameters = {argument.arg for argument in test_function(item.test).args.args}
+    parameters = {argument.arg for argument in function_of(item.test).args.args}
     runs_on = set()
     if "postgresql" not in parameters:  # the `postgresql` fixture is PostgreSQL only; `database` is both
         runs_on.add("SQLite")

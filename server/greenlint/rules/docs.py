@@ -75,7 +75,7 @@ def _verified(outcomes: tuple[Verified, ...]) -> list[str]:
 def prevents_table() -> str:
     """The README's table: each rule with the runtime outcome its first verified case establishes."""
     rows = [
-        "| rule | without greenlint (verified at runtime) | after greenlint's fix |",
+        "| rule | without greenlint (verified at runtime) | after the fix |",
         "|---|---|---|",
     ]
     for rule in ALL_RULES:

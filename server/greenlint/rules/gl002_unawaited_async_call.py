@@ -8,7 +8,7 @@ import libcst as cst
 
 from greenlint.core.finding import Report, Severity
 from greenlint.rules.awaiting import await_fix, never_awaited
-from greenlint.rules.base import Rule, RuleContext, invalid, valid
+from greenlint.rules.base import Rule, RuleContext, Verified, invalid, valid
 from greenlint.rules.common import call_label
 from greenlint.semantics.facts import CallSite, Use
 from greenlint.semantics.values import Kind
@@ -101,6 +101,22 @@ Inserts `await`, parenthesised where the result is dereferenced: `db.scalars(q).
 `(await db.scalars(q)).all()`, and a misplaced `await db.scalars(q).all()` becomes `(await db.scalars(q)).all()`.
 Safe. Offered only inside `async def` (in a plain `def`, make the function async first: GL005).
 """
+    verified = (
+        Verified(
+            case="`db.commit()` without `await` in a POST route",
+            outcome="FastAPI answers `200` and only logs `RuntimeWarning: coroutine 'AsyncSession.commit' was never "
+            "awaited`: the row is lost (a new connection finds no row).",
+            fixed="The awaited commit stores the row: the new connection reads it back.",
+            test="test_engines_and_awaits.py::test_gl002_unawaited_commit_loses_the_row_behind_a_200",
+        ),
+        Verified(
+            case="`db.scalars(query).all()` in a GET route",
+            outcome="`AttributeError`: `'coroutine' object has no attribute 'all'`, an HTTP `500` (and "
+            "`RuntimeWarning: coroutine 'AsyncSession.scalars' was never awaited`).",
+            fixed="Awaited, `scalars` gives the names: HTTP `200`.",
+            test="test_engines_and_awaits.py::test_gl002_unawaited_commit_loses_the_row_behind_a_200",
+        ),
+    )
     examples = (
         invalid(
             """

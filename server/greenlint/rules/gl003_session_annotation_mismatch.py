@@ -8,7 +8,7 @@ import libcst as cst
 
 from greenlint.core.finding import Applicability, Fix, Related, Report, Severity
 from greenlint.core.fixer import FixBuilder
-from greenlint.rules.base import Rule, RuleContext, invalid, valid
+from greenlint.rules.base import Rule, RuleContext, Verified, invalid, valid
 from greenlint.rules.common import name_node, snippet
 from greenlint.semantics.facts import Binding, BindingKind, Scope
 from greenlint.semantics.infer import Dependency, Semantics
@@ -63,6 +63,16 @@ Changes the annotation to the class the dependency really provides (`AsyncSessio
 `sqlalchemy.ext.asyncio`, SQLModel's `AsyncSession` when that is what it yields, or `Session`), adding the
 import. Safe: annotations do not change what FastAPI injects.
 """
+    verified = (
+        Verified(
+            case="a route annotated `Session` whose dependency yields an AsyncSession",
+            outcome="Nothing fails: FastAPI ignores the annotation and injects an `AsyncSession` (HTTP `200`); only "
+            "readers and type checkers are misled.",
+            fixed="The annotation says `AsyncSession`; the route behaves the same.",
+            test="test_engines_and_awaits.py::test_gl003_fastapi_ignores_the_annotation",
+            databases=("SQLite",),
+        ),
+    )
     examples = (
         invalid(
             """

@@ -9,7 +9,7 @@ import libcst as cst
 
 from greenlint.core.finding import Applicability, Fix, Report, Severity
 from greenlint.core.fixer import FixBuilder
-from greenlint.rules.base import Rule, RuleContext, invalid, valid
+from greenlint.rules.base import Rule, RuleContext, Verified, invalid, valid
 from greenlint.rules.common import call_label
 from greenlint.semantics.facts import BindingKind, CallSite, Use
 from greenlint.semantics.values import Kind
@@ -73,6 +73,14 @@ subquery like Query did; `.get(id)` becomes `await db.get(M, id)`. Columns inste
 scalars. Adds the `select` (and `func`) import. Safe. No fix for chains it cannot translate exactly
 (unknown methods, a query kept in a variable, code outside `async def`).
 """
+    verified = (
+        Verified(
+            case="`db.query(User)...all()` in a route",
+            outcome="`AttributeError`: `'AsyncSession' object has no attribute 'query'`, an HTTP `500`.",
+            fixed="The rewritten `select` query runs: HTTP `200` with the users.",
+            test="test_engines_and_awaits.py::test_gl004_query_on_async_session_is_a_500",
+        ),
+    )
     examples = (
         invalid(
             """

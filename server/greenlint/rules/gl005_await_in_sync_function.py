@@ -8,7 +8,7 @@ import libcst as cst
 
 from greenlint.core.finding import Applicability, Fix, Report, Severity
 from greenlint.core.fixer import FixBuilder
-from greenlint.rules.base import Rule, RuleContext, invalid, valid
+from greenlint.rules.base import Rule, RuleContext, Verified, invalid, valid
 from greenlint.rules.common import make_async
 from greenlint.semantics.facts import AsyncConstruct
 
@@ -46,6 +46,15 @@ legal in any function since Python 3.8 (but its first iterable is evaluated outs
 Makes the enclosing function `async def` (one fix for every finding in the function). Safe: the module did
 not compile before. Callers of a helper made async must now await it. Not offered inside a `lambda`.
 """
+    verified = (
+        Verified(
+            case="`await` in a plain `def` helper",
+            outcome="The module fails to import: `SyntaxError: 'await' outside async function`.",
+            fixed="The helper is an `async def`: the program runs and reads the row.",
+            test="test_engines_and_awaits.py::test_gl005_await_in_def_fails_to_compile",
+            databases=("SQLite",),
+        ),
+    )
     examples = (
         invalid(
             """

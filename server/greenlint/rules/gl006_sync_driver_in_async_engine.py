@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from greenlint.core.finding import Applicability, Fix, Report, Severity
 from greenlint.core.fixer import FixBuilder
-from greenlint.rules.base import Rule, RuleContext, invalid, valid
+from greenlint.rules.base import Rule, RuleContext, Verified, invalid, valid
 from greenlint.rules.common import scheme
 from greenlint.rules.urls import engine_calls, rewrite_url, url_is_shared
 from greenlint.semantics.urls import DriverMode, async_variant, default_driver_note, driver_mode, scheme_of
@@ -37,6 +37,32 @@ Rewrites the scheme to the async driver: `postgresql+asyncpg`, `sqlite+aiosqlite
 `mariadb+aiomysql`, `oracle+oracledb_async`, `mssql+aioodbc`. The driver package must be installed. Safe,
 unless the URL constant is also used elsewhere in the module (then unsafe: the other use changes too).
 """
+    verified = (
+        Verified(
+            case="`sqlite:///` (SQLite) or `postgresql+psycopg2` (PostgreSQL) in `create_async_engine`",
+            outcome="Creating the engine raises `InvalidRequestError`: `The loaded 'psycopg2' is not async.` "
+            "(`'pysqlite'` on SQLite); the app does not start.",
+            fixed="The URL names `aiosqlite` / `asyncpg`: `SELECT 1` returns `1`.",
+            test="test_engines_and_awaits.py::test_gl006_sync_driver_fails_at_engine_creation",
+        ),
+        Verified(
+            case="plain `postgresql://` in `create_async_engine`",
+            outcome="SQLAlchemy 2.0 loads psycopg2: `InvalidRequestError`, `The loaded 'psycopg2' is not async.`",
+            fixed="`postgresql+asyncpg` connects.",
+            test="test_engines_and_awaits.py::test_gl006_postgresql_url_without_driver_depends_on_the_version",
+            databases=("PostgreSQL",),
+            sqlalchemy=("2.0",),
+        ),
+        Verified(
+            case="plain `postgresql://` in `create_async_engine`",
+            outcome="SQLAlchemy 2.1 loads psycopg 3, which is async-capable: the engine connects with `psycopg`, a "
+            "different driver than on 2.0.",
+            fixed="`postgresql+asyncpg` names the same driver on every version, and connects.",
+            test="test_engines_and_awaits.py::test_gl006_postgresql_url_without_driver_depends_on_the_version",
+            databases=("PostgreSQL",),
+            sqlalchemy=("2.1",),
+        ),
+    )
     examples = (
         invalid(
             """

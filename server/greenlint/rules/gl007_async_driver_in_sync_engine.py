@@ -8,7 +8,7 @@ import libcst as cst
 
 from greenlint.core.finding import Applicability, Fix, Report, Severity
 from greenlint.core.fixer import FixBuilder
-from greenlint.rules.base import Rule, RuleContext, invalid, valid
+from greenlint.rules.base import Rule, RuleContext, Verified, invalid, valid
 from greenlint.rules.common import scheme
 from greenlint.rules.urls import engine_calls, rewrite_url
 from greenlint.semantics.urls import DriverMode, driver_mode, sync_variant
@@ -23,15 +23,24 @@ class AsyncDriverInSyncEngine(Rule):
     explanation = """
 A sync `create_engine` with an asyncio driver (`+asyncpg`, `+aiosqlite`, `+aiomysql`, `+asyncmy`,
 `+psycopg_async`, `+oracledb_async`, `+aioodbc`) is created without complaint, but the first connection raises
-**MissingGreenlet** (`greenlet_spawn has not been called; can't call await_() here`): the driver can only be
-driven from inside SQLAlchemy's asyncio layer. It typically happens in Alembic's `env.py` or a script that
-reuses the app's `DATABASE_URL`.
+**MissingGreenlet** (`greenlet_spawn has not been called; can't call await_() here`, `await_only()` on
+SQLAlchemy 2.0): the driver can only be driven from inside SQLAlchemy's asyncio layer. It typically happens in
+Alembic's `env.py` or a script that reuses the app's `DATABASE_URL`.
 """
     fix_description = """
 Rewrites the scheme to the matching sync driver (`postgresql+psycopg`, `sqlite`, `mysql+pymysql`,
 `oracle+oracledb`, `mssql+pyodbc`). Unsafe: that driver must be installed, and the alternative (an
 `AsyncEngine` with `run_sync` in Alembic's async template) may be what the project wants.
 """
+    verified = (
+        Verified(
+            case="this rule's INVALID example (Alembic's `run_migrations_online`) given the app's async URL",
+            outcome="The engine is created, but the first connection raises `MissingGreenlet`: `greenlet_spawn has "
+            "not been called`.",
+            fixed="The sync driver (`pysqlite` / `psycopg`) connects: `SELECT 1` returns `1`.",
+            test="test_engines_and_awaits.py::test_gl007_async_driver_in_sync_engine_raises_missing_greenlet",
+        ),
+    )
     examples = (
         invalid(
             """

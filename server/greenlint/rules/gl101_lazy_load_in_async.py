@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from greenlint.core.finding import Applicability, Fix, Report, Severity
 from greenlint.core.fixer import FixBuilder
-from greenlint.rules.base import Rule, RuleContext, invalid, valid
+from greenlint.rules.base import Rule, RuleContext, Verified, invalid, valid
 from greenlint.rules.common import snippet
 from greenlint.rules.loading import (
     MISSING_GREENLET,
@@ -14,11 +14,15 @@ from greenlint.rules.loading import (
     awaitable_attribute,
     defined_in,
     member_related,
+    missing_greenlet_by_version,
     origin_label,
     path_relationships,
     relationship_label,
 )
 from greenlint.semantics.orm_state import LazyRead
+
+# Where tests/runtime establishes `verified` (test_verified.py checks the reference).
+RUNTIME_TEST = "test_implicit_io.py::test_gl101_lazy_relationship_reads_raise_missing_greenlet"
 
 
 class LazyLoadInAsync(Rule):
@@ -30,9 +34,10 @@ class LazyLoadInAsync(Rule):
     explanation = """
 A relationship with the default loader strategy (`lazy="select"`) is loaded the first time it is read: the
 attribute access runs a SELECT. Under `AsyncSession` that implicit IO cannot happen, because attribute access
-cannot be awaited: the read raises `sqlalchemy.exc.MissingGreenlet: greenlet_spawn has not been called`
-(SQLAlchemy 2.1 with aiosqlite wraps it in `StatementError`). One-to-many collections always raise;
-many-to-one raises unless the related object happens to be in the session's identity map.
+cannot be awaited: the read raises `sqlalchemy.exc.MissingGreenlet: greenlet_spawn has not been called`.
+SQLAlchemy 2.1 with aiosqlite raises it wrapped in `StatementError`, which quotes the SQL it could not run;
+asyncpg, and SQLAlchemy 2.0 with either driver, raise `MissingGreenlet` itself. One-to-many collections always
+raise; many-to-one raises unless the related object happens to be in the session's identity map.
 
 greenlint reports the read when it knows where the instance came from in the same function:
 `await session.get(Model, ...)`, `await session.execute(select(Model)...)` then `.scalars()` /
@@ -50,6 +55,22 @@ Adds `.options(selectinload(Model.rel))` to the `select()` that loads the instan
 importing what it needs. Safe: the relationship is loaded by one more SELECT with the query. When the model
 has the `AsyncAttrs` mixin, the editor also offers `await obj.awaitable_attrs.rel`.
 """
+    verified = (
+        Verified(
+            "one-to-many: `author.books` of an author from `await db.get(Author, author_id)`",
+            "Reading `author.books` raises `MissingGreenlet` (`greenlet_spawn has not been called`; wrapped in "
+            "`StatementError` on 2.1 with aiosqlite).",
+            '`options=[selectinload(Author.books)]` on the `get` loads them: `["Emma", "Persuasion"]`.',
+            RUNTIME_TEST,
+        ),
+        Verified(
+            "many-to-one: `book.author` over `result.scalars()`",
+            "The first `book.author` raises `MissingGreenlet` the same way: the author is not in the identity map.",
+            '`select(Book).options(selectinload(Book.author))` loads the authors: `["Herbert", "Austen", "Austen"]`.',
+            RUNTIME_TEST,
+        ),
+        *missing_greenlet_by_version(RUNTIME_TEST),
+    )
     examples = (
         invalid(
             """

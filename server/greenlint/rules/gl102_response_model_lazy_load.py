@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from greenlint.core.finding import Applicability, Fix, Report, Severity
 from greenlint.core.fixer import FixBuilder
-from greenlint.rules.base import Rule, RuleContext, invalid, valid
+from greenlint.rules.base import Rule, RuleContext, Verified, invalid, valid
 from greenlint.rules.loading import (
     MISSING_GREENLET,
     add_loader_options,
@@ -18,6 +18,9 @@ from greenlint.rules.loading import (
 )
 from greenlint.semantics.models import Relationship
 from greenlint.semantics.orm_state import UnloadedResponse
+
+# Where tests/runtime establishes `verified` (test_verified.py checks the reference).
+RUNTIME_TEST = "test_implicit_io.py::test_gl102_response_model_lazy_load_answers_500"
 
 
 class ResponseModelLazyLoad(Rule):
@@ -31,7 +34,9 @@ FastAPI validates a route's return value against its response model (`response_m
 else the return annotation), reading every field from the ORM instances. A field that is a lazy relationship
 (`lazy="select"`, the default) not loaded by the query is loaded by that read: implicit IO, which raises
 `MissingGreenlet` under `AsyncSession`. FastAPI reports it as a `ResponseValidationError` and the client gets
-**HTTP 500**, after the route's own code ran to the end (its writes may be committed).
+**HTTP 500**, after the route's own code ran to the end (its writes may be committed). The validation error is a
+`get_attribute_error` per field: `Error extracting attribute: MissingGreenlet: greenlet_spawn has not been
+called…` (SQLAlchemy 2.1 with aiosqlite: `StatementError: (sqlalchemy.exc.MissingGreenlet) …` and the SQL).
 
 greenlint follows nested response models too (`books: list[BookOut]`, where `BookOut` reads `Book.author`).
 It reports at the `return` when it knows the statement that loaded what is returned, and stays silent when
@@ -41,6 +46,38 @@ the relationship is eager by default, loaded by an option, or the origin is unkn
 Adds `selectinload(...)` options for every relationship the response model reads to the statement that loads
 the instances (chained for nested models). Safe.
 """
+    verified = (
+        Verified(
+            "`response_model=list[AuthorOut]` route",
+            "`/authors` answers HTTP `500`: `ResponseValidationError`, a `get_attribute_error` for each "
+            "author's `books` (the lazy load raised `MissingGreenlet`).",
+            "`select(Author).options(selectinload(Author.books))`: HTTP `200` with each author's books.",
+            RUNTIME_TEST,
+        ),
+        Verified(
+            "route annotated `-> AuthorOut` returning `await db.get(Author, author_id)`",
+            "`/authors/2` answers HTTP `500` the same way.",
+            "`options=[selectinload(Author.books)]` on the `get`: HTTP `200`.",
+            RUNTIME_TEST,
+        ),
+        Verified(
+            "the error, SQLAlchemy 2.0",
+            "With either driver each `get_attribute_error` quotes `MissingGreenlet`: "
+            "`greenlet_spawn has not been called; can't call await_only() here`.",
+            "both routes answer `200`, with nothing on stderr.",
+            RUNTIME_TEST,
+            sqlalchemy=("2.0",),
+        ),
+        Verified(
+            "the error, SQLAlchemy 2.1",
+            "With asyncpg each `get_attribute_error` quotes `MissingGreenlet` "
+            "(`greenlet_spawn has not been called; can't call await_() here`); with aiosqlite a `StatementError` "
+            "quoting `(sqlalchemy.exc.MissingGreenlet)` and the SQL.",
+            "both routes answer `200`, with nothing on stderr.",
+            RUNTIME_TEST,
+            sqlalchemy=("2.1",),
+        ),
+    )
     examples = (
         invalid(
             """

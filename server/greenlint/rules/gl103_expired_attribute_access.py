@@ -8,12 +8,22 @@ import libcst as cst
 
 from greenlint.core.finding import Applicability, ExternalEdit, Fix, Report, Severity
 from greenlint.core.fixer import FixBuilder
-from greenlint.rules.base import Rule, RuleContext, invalid, valid
+from greenlint.rules.base import Rule, RuleContext, Verified, invalid, valid
 from greenlint.rules.common import snippet
-from greenlint.rules.loading import MISSING_GREENLET, factory_label, factory_related, refresh_statement
+from greenlint.rules.loading import (
+    MISSING_GREENLET,
+    factory_label,
+    factory_related,
+    missing_greenlet_by_version,
+    refresh_statement,
+)
 from greenlint.semantics.infer import argument
 from greenlint.semantics.orm_state import ExpiredRead
 from greenlint.semantics.values import Value
+
+# Where tests/runtime establishes `verified` (test_verified.py checks the reference).
+RUNTIME_TEST = "test_implicit_io.py::test_gl103_reads_after_commit_and_rollback_raise_missing_greenlet"
+ROUTE_TEST = "test_implicit_io.py::test_gl103_expired_response_answers_500_although_committed"
 
 
 class ExpiredAttributeAccess(Rule):
@@ -28,8 +38,9 @@ session when the session's factory has
 `expire_on_commit=True`, the default of `async_sessionmaker`, `sessionmaker(class_=AsyncSession)` and
 `AsyncSession(engine)`. `await session.rollback()` expires every loaded instance whatever `expire_on_commit`
 says. The next read of any attribute, even the primary key, reloads the row: implicit IO that raises
-`MissingGreenlet` under `AsyncSession`. A route that returns such an instance to a response model fails while
-FastAPI serializes it: **HTTP 500, although the row was committed**.
+`MissingGreenlet` under `AsyncSession` (SQLAlchemy 2.1 with aiosqlite wraps it in `StatementError`, which quotes
+the SQL; asyncpg, and SQLAlchemy 2.0, raise it bare). A route that returns such an instance to a response model
+fails while FastAPI serializes it: **HTTP 500, although the row was committed**.
 
 greenlint reports the first read of each expired instance after the commit or rollback (instances loaded
 from the session or added to it in the same function), and the `return` of one to a response model; a
@@ -40,6 +51,35 @@ Inserts `await session.refresh(obj)` right after the commit (safe: one SELECT re
 also offers `expire_on_commit=False` on the session factory, in the module that creates it (the code action
 edits that file): unsafe, since it changes what every session of that factory does after a commit.
 """
+    verified = (
+        Verified(
+            "read after `await db.commit()`, `async_sessionmaker(engine)`",
+            "Reading `note.id` after `await db.commit()` raises `MissingGreenlet` (wrapped in `StatementError` on 2.1 "
+            "with aiosqlite), although the row is committed.",
+            '`await db.refresh(note)` after the commit: `{"id": 1, "text": "hello"}`.',
+            RUNTIME_TEST,
+        ),
+        Verified(
+            "read after an `async with db.begin():` block",
+            "The commit at the end of the block expires the note: `note.id` raises `MissingGreenlet` the same way.",
+            "`await db.refresh(note)` after the block: the id, `2`.",
+            RUNTIME_TEST,
+        ),
+        Verified(
+            "read after `await db.rollback()`, session with `expire_on_commit=False`",
+            "The rollback expires the note all the same: `note.text` raises `MissingGreenlet`.",
+            '`await db.refresh(note)` after the rollback: the stored `"hello"`, not the discarded `"changed"`.',
+            RUNTIME_TEST,
+        ),
+        Verified(
+            "route returning the committed note to `response_model=NoteOut`",
+            "HTTP `500` (`ResponseValidationError`, a `get_attribute_error` on `id` and `text`), although the "
+            'note is committed: `[[1, "hello"]]`.',
+            '`await db.refresh(note)` after the commit: HTTP `200`, `{"id": 1, "text": "hello"}`.',
+            ROUTE_TEST,
+        ),
+        *missing_greenlet_by_version(RUNTIME_TEST),
+    )
     examples = (
         invalid(
             """

@@ -8,10 +8,19 @@ import libcst as cst
 
 from greenlint.core.finding import Applicability, Fix, Report, Severity
 from greenlint.core.fixer import FixBuilder
-from greenlint.rules.base import Rule, RuleContext, invalid, valid
+from greenlint.rules.base import Rule, RuleContext, Verified, invalid, valid
 from greenlint.rules.common import snippet
-from greenlint.rules.loading import MISSING_GREENLET, defined_in, member_related, refresh_statement
+from greenlint.rules.loading import (
+    MISSING_GREENLET,
+    defined_in,
+    member_related,
+    missing_greenlet_by_version,
+    refresh_statement,
+)
 from greenlint.semantics.orm_state import StaleRead
+
+# Where tests/runtime establishes `verified` (test_verified.py checks the reference).
+RUNTIME_TEST = "test_implicit_io.py::test_gl104_onupdate_and_deferred_columns_raise_missing_greenlet"
 
 
 class ServerGeneratedColumnRead(Rule):
@@ -25,8 +34,10 @@ When a flush UPDATEs a row, a column whose new value the database computes (`ser
 `onupdate=` with a SQL expression such as `func.now()`) is left expired on the instance: SQLAlchemy does not
 fetch it back unless the mapper has `eager_defaults=True`. A column mapped with `deferred=True` (or
 `deferred(...)`) is not loaded by queries at all unless they `undefer()` it. Reading either one loads it with
-IO, which raises `MissingGreenlet` under `AsyncSession`. (`onupdate=` with a Python callable is computed
-before the UPDATE and stays loaded; `server_default` values are fetched after an INSERT in SQLAlchemy 2.x.)
+IO, which raises `MissingGreenlet` under `AsyncSession` (SQLAlchemy 2.1 with aiosqlite wraps it in
+`StatementError`, which quotes the SQL; asyncpg, and SQLAlchemy 2.0, raise it bare). (`onupdate=` with a Python
+callable is computed before the UPDATE and stays loaded; `server_default` values are fetched after an INSERT in
+SQLAlchemy 2.x.)
 
 greenlint reports a read of such a column on an instance that was changed and then flushed or committed
 (`await session.flush()` / `commit()`), and a read of a deferred column on an instance loaded without
@@ -35,6 +46,22 @@ greenlint reports a read of such a column on an instance that was changed and th
     fix_description = """
 Inserts `await session.refresh(obj, ["column"])` before the statement that reads it. Safe: one SELECT.
 """
+    verified = (
+        Verified(
+            "`onupdate=func.now()` column after `await db.flush()`",
+            "Reading `page.updated_at` after a flush that UPDATEd the row raises `MissingGreenlet` (wrapped in "
+            "`StatementError` on 2.1 with aiosqlite).",
+            '`await db.refresh(page, ["updated_at"])` first: the timestamp the database wrote.',
+            RUNTIME_TEST,
+        ),
+        Verified(
+            "`deferred=True` column after `await db.get(Page, page_id)`",
+            "Reading `page.body` raises `MissingGreenlet` the same way.",
+            '`await db.refresh(page, ["body"])` first: `"Welcome"`.',
+            RUNTIME_TEST,
+        ),
+        *missing_greenlet_by_version(RUNTIME_TEST),
+    )
     examples = (
         invalid(
             """

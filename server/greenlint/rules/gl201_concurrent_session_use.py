@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from greenlint.core.finding import Report, Severity
-from greenlint.rules.base import Rule, RuleContext, invalid, valid
+from greenlint.rules.base import Rule, RuleContext, Verified, invalid, valid
 from greenlint.rules.common import snippet
 from greenlint.rules.gl002_unawaited_async_call import COROUTINE_METHODS
 from greenlint.semantics.facts import CallSite, Scope
@@ -19,6 +19,7 @@ _GATHERING = frozenset({"asyncio.gather", "asyncio.wait", "asyncio.as_completed"
 _SCHEDULING = frozenset({"asyncio.create_task", "asyncio.ensure_future"})
 _SHARED = (Kind.ASYNC_SESSION, Kind.ASYNC_CONNECTION)
 _LOOPS = (cst.For, cst.While, cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)
+_RUNTIME_TESTS = "test_concurrent_sessions.py::test_gl201_"
 
 
 @dataclass(frozen=True)
@@ -40,11 +41,26 @@ class ConcurrentSessionUse(Rule):
 An `AsyncSession` (and an `AsyncConnection`) runs one operation at a time on one database connection; it is
 not safe to use from concurrent tasks. Handing several of its coroutines to `asyncio.gather`, `asyncio.wait`
 or `asyncio.as_completed`, or scheduling them with `create_task` / `TaskGroup.create_task` / `ensure_future` in
-a loop or beside another use of the session, makes them interleave on that connection. Depending on timing and
-driver this raises `sqlalchemy.exc.InvalidRequestError: This session is provisioning a new connection;
-concurrent operations are not permitted`, `IllegalStateChangeError`, `Session is already flushing`, or with
-asyncpg `InterfaceError: cannot perform operation: another operation is in progress`; with aiosqlite it often
-happens to work, which makes it a latent bug that appears under load.
+a loop or beside another use of the session, makes them interleave on that connection. What happens depends on
+timing and driver:
+
+- While the session opens its connection (its first operation, when the pool has no idle connection: the first
+  requests, or any request under load), the other task raises `InvalidRequestError: This session is
+  provisioning a new connection; concurrent operations are not permitted`. Closing the session (the `async
+  with` of a FastAPI dependency) then raises `IllegalStateChangeError: Method 'close()' can't be called here;
+  method '_connection_for_bind()' is already in progress`: the request answers HTTP 500, and the connection is
+  never returned to the pool. The same on SQLite and PostgreSQL.
+- Once the session holds its connection, SQLAlchemy's adapters of aiosqlite and asyncpg run plain queries one
+  after the other: gathered queries happen to work.
+- A `commit()` or `rollback()` while another task's query is in flight: asyncpg raises `InterfaceError:
+  cannot perform operation: another operation is in progress`, the row is lost, and the connection goes back
+  to the pool inside asyncpg's unfinished transaction: every later request that gets it fails with
+  `InterfaceError: cannot use Connection.transaction() in a manually started transaction`. aiosqlite queues the
+  two, and it works.
+- Two flushes: `InvalidRequestError: Session is already flushing`; two commits: `IllegalStateChangeError`.
+
+So a gather that passes its tests on SQLite, or with a warm pool, is a latent bug that appears under load or on
+PostgreSQL. Measured with SQLAlchemy 2.1.9 and 2.0.58 (aiosqlite, asyncpg): both behave the same.
 
 greenlint reports each concurrent use: a method coroutine of a session known in the function, or a call of a
 workspace `async def` that receives that session as an argument.
@@ -53,6 +69,42 @@ workspace `async def` that receives that session as an argument.
 None automatic. Give each concurrent task its own session (`async with Sessions() as session:` inside the
 coroutine you gather), or await the operations one after another on the one session.
 """
+    verified = (
+        Verified(
+            "the rule's example: `asyncio.gather` of two `session.scalar` counts in a route; three concurrent requests",
+            "Requests that must open a connection answer 500 "
+            "(`This session is provisioning a new connection; concurrent operations are not permitted`) and leak it.",
+            "With a session per task (`async with Sessions() as session:`), all three answer 200 and no connection "
+            "stays checked out.",
+            f"{_RUNTIME_TESTS}gathered_counts_fail_in_requests_that_open_a_connection",
+        ),
+        Verified(
+            "the error of those requests",
+            "Closing the session in the dependency raises `IllegalStateChangeError` "
+            "(`Method 'close()' can't be called here; method '_connection_for_bind()' is already in progress`) "
+            "while handling the gathered query's `InvalidRequestError`; the request that found an idle pooled "
+            "connection answers 200.",
+            "The program with a session per task runs without an exception, with nothing on stderr.",
+            f"{_RUNTIME_TESTS}gathered_counts_fail_in_requests_that_open_a_connection",
+        ),
+        Verified(
+            "a route gathers a count with `db.commit()`",
+            "The COMMIT raises `InterfaceError` (`cannot perform operation: another operation is in progress`): HTTP "
+            "500, the row is lost, and each later request on that pooled connection fails with `InterfaceError` "
+            "(`cannot use Connection.transaction() in a manually started transaction`).",
+            "Awaited one after another: HTTP 200, the row is stored, later requests answer 200.",
+            f"{_RUNTIME_TESTS}a_query_gathered_with_the_commit_breaks_the_connection",
+            databases=("PostgreSQL",),
+        ),
+        Verified(
+            "a route gathers a count with `db.commit()`",
+            "aiosqlite runs the query and the COMMIT one after the other: HTTP 200 and the row is stored (a latent "
+            "bug, see PostgreSQL).",
+            "Awaited one after another: the same.",
+            f"{_RUNTIME_TESTS}a_query_gathered_with_the_commit_works_on_sqlite",
+            databases=("SQLite",),
+        ),
+    )
     examples = (
         invalid(
             """

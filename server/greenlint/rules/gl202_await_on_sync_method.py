@@ -9,7 +9,7 @@ import libcst as cst
 
 from greenlint.core.finding import Applicability, Fix, Report, Severity
 from greenlint.core.fixer import FixBuilder
-from greenlint.rules.base import Rule, RuleContext, invalid, valid
+from greenlint.rules.base import Rule, RuleContext, Verified, invalid, valid
 from greenlint.rules.common import call_label, without_await
 from greenlint.semantics.facts import CallSite, Use
 from greenlint.semantics.values import Kind
@@ -136,7 +136,7 @@ Not reported, because their results are awaitable: `await db.begin()` / `await d
 (an `AsyncSessionTransaction`), `await engine.connect()` (starts an `AsyncConnection`), `await conn.begin()`,
 `await conn.stream(q)`.
 
-Measured with SQLAlchemy 2.1.9 and 2.0.58 (aiosqlite): the two behave the same (`get_async_bind`,
+Measured with SQLAlchemy 2.1.9 and 2.0.58, aiosqlite and asyncpg: all behave the same (`get_async_bind`,
 `bind_mapper` and `bind_table` are new in 2.1; on 2.0, `AttributeError` with or without the `await`).
 """
     fix_description = """
@@ -145,6 +145,22 @@ Removes the `await`, keeping the call (and the await's parentheses): `await db.a
 failing `await` goes. Not offered for `await engine.begin()`, which should become `async with engine.begin() as
 conn:`.
 """
+    verified = (
+        Verified(
+            "`await db.add(user)` before `await db.commit()` in a FastAPI route",
+            "It raises `TypeError` (`object NoneType can't be used in 'await' expression`) before the commit: "
+            "HTTP 500, and the row is lost.",
+            '`db.add(user)`: HTTP 200 with `{"id": 1}`, and the row is stored.',
+            "test_context_and_sync_methods.py::test_gl202_await_add_answers_500_and_loses_the_row",
+        ),
+        Verified(
+            "`await db.in_transaction()`, and `await db.get_nested_transaction()` inside a SAVEPOINT",
+            "The first raises `TypeError` (`object bool can't be used in 'await' expression`); the second silently "
+            "begins a second SAVEPOINT.",
+            "Without the `await`s: `False`, and one SAVEPOINT.",
+            "test_context_and_sync_methods.py::test_gl202_awaited_inspectors_raise_or_begin_another_savepoint",
+        ),
+    )
     examples = (
         invalid(
             """

@@ -9,7 +9,7 @@ import libcst as cst
 
 from greenlint.core.finding import Applicability, Fix, Report, Severity
 from greenlint.core.fixer import FixBuilder
-from greenlint.rules.base import Rule, RuleContext, invalid, valid
+from greenlint.rules.base import Rule, RuleContext, Verified, invalid, valid
 from greenlint.rules.common import awaited, make_async_with, snippet
 from greenlint.semantics.facts import BindingKind, CallSite, Scope, ScopeKind, Use
 from greenlint.semantics.infer import Semantics
@@ -26,6 +26,7 @@ _BEGIN_TYPES = {
 }
 _NESTED_RECEIVERS = (Kind.ASYNC_SESSION, Kind.ASYNC_SCOPED, Kind.ASYNC_CONNECTION)  # have begin_nested()
 _OBJECTS = (Kind.ASYNC_SESSION, Kind.ASYNC_CONNECTION)  # async context managers themselves
+RUNTIME_TEST = "test_context_and_sync_methods.py::test_gl203_plain_with_raises_before_the_block_runs"
 _NOT_STARTED = "AsyncContextNotStarted: AsyncConnection context has not been started and object has not been awaited."
 
 
@@ -116,7 +117,7 @@ An `AsyncConnection` from `conn = engine.connect()` is not started until it is a
 greenlint reports such an assignment when the name is then used for a method call and is never awaited, entered
 with `async with`, started with `conn.start()` or handed on.
 
-Measured with SQLAlchemy 2.1.9 and 2.0.58 (aiosqlite) on Python 3.11: both behave the same.
+Measured with SQLAlchemy 2.1.9 and 2.0.58, aiosqlite and asyncpg, on Python 3.11: all behave the same.
 """
     fix_description = """
 Turns the `with` into `async with` (when every item of the statement is an async context manager), and
@@ -124,6 +125,22 @@ Turns the `with` into `async with` (when every item of the statement is an async
 `await conn.close()`; `async with engine.connect() as conn:` does it for you). Safe. Offered only inside
 `async def`: in a plain `def`, make the function async first (GL005), or use a synchronous engine.
 """
+    verified = (
+        Verified(
+            "a plain `with` on `engine.begin()`, `Sessions.begin()`, `Sessions()`, `engine.connect()`, `db.begin()`",
+            "Each raises `TypeError` (`object does not support the context manager protocol`) before its block "
+            "runs: no table is created, no row added, no query sent.",
+            "`async with`: the tables are created, and the user is added, counted and renamed.",
+            RUNTIME_TEST,
+        ),
+        Verified(
+            "`conn = engine.connect()`, never awaited, then a query on `conn`",
+            "The query raises `AsyncContextNotStarted` "
+            "(`AsyncConnection context has not been started and object has not been awaited.`).",
+            "With the `await` greenlint adds, the query runs and returns 2.",
+            RUNTIME_TEST,
+        ),
+    )
     examples = (
         invalid(
             """

@@ -9,7 +9,7 @@ import libcst as cst
 
 from greenlint.core.finding import Related, Report, Severity
 from greenlint.rules.awaiting import await_fix, never_awaited
-from greenlint.rules.base import Rule, RuleContext, invalid, valid
+from greenlint.rules.base import Rule, RuleContext, Verified, invalid, valid
 from greenlint.rules.common import is_route_handler, name_node, snippet
 from greenlint.semantics.facts import Binding, BindingKind, CallSite, Scope, ScopeKind, Use
 from greenlint.semantics.summary import Place
@@ -49,6 +49,15 @@ generators (`async def` with `yield`) are not coroutine functions and are not re
 Inserts `await` (parenthesised where the result is dereferenced). Safe. Offered only inside `async def`; in a
 plain `def`, make the function async first (GL005).
 """
+    verified = (
+        Verified(
+            "an `async def` authorization check and audit record called without `await`",
+            "`if not is_admin(db, user):` never denies (a coroutine is truthy) and `record(db, user)` never runs: "
+            "only `RuntimeWarning: coroutine 'record' was never awaited`.",
+            "With the `await`s greenlint adds, `mallory` is denied, `root` proceeds, and the grant row is stored.",
+            "test_coroutine_functions.py::test_gl204_a_check_that_is_never_awaited_never_denies",
+        ),
+    )
     examples = (
         invalid(
             """

@@ -8,10 +8,12 @@ from dataclasses import dataclass
 import libcst as cst
 
 from greenlint.core.finding import Related, Report, Severity
-from greenlint.rules.base import Rule, RuleContext, invalid, valid
+from greenlint.rules.base import Rule, RuleContext, Verified, invalid, valid
 from greenlint.rules.common import function_name, is_route_handler, snippet
 from greenlint.semantics.facts import BindingKind, Scope, ScopeKind
 from greenlint.semantics.values import Kind
+
+_RUNTIME_TESTS = "test_concurrent_sessions.py::test_gl205_"
 
 
 @dataclass(frozen=True)
@@ -32,10 +34,22 @@ class SharedAsyncSession(Rule):
     explanation = """
 An `AsyncSession` is a unit of work for one task: it holds one connection and an identity map of the objects
 it loaded. A session created at import time (`session = AsyncSession(engine)`, `db = Sessions()`), assigned to
-a global by a startup hook, or stored as a class attribute is **shared by every request**: concurrent requests
-interleave on it (`InvalidRequestError` / `IllegalStateChangeError`, asyncpg `InterfaceError: another
-operation is in progress`), one request's `rollback()` discards another's changes, objects from one user's
-request stay cached for the next, and its connection stays checked out for the life of the process.
+a global by a startup hook, or stored as a class attribute is **shared by every request**:
+
+- Concurrent requests interleave on its one connection. With asyncpg, a query sent while another request's
+  `commit()` runs fails with `InterfaceError: cannot perform operation: another operation is in progress`
+  (HTTP 500). On SQLite, SQLAlchemy 2.0 raises `IllegalStateChangeError: Method 'commit()' can't be called
+  here; method 'commit()' is already in progress`, while 2.1 happens to run the two one after the other (a
+  latent bug). While the session opens its connection, a concurrent request gets `InvalidRequestError: This
+  session is provisioning a new connection; concurrent operations are not permitted`.
+- One request's `rollback()` discards what another request has flushed and not yet committed: that request
+  still commits (nothing) and answers HTTP 200, and its row is lost.
+- What one request added or changed and did not commit (it raised `HTTPException` first, say) is committed by
+  the next request that commits.
+- From a request's first query to its commit or rollback the session holds a connection of the pool: a request
+  that only reads leaves it checked out (in an open transaction) until a later request ends it.
+
+Measured with SQLAlchemy 2.1.9 and 2.0.58, aiosqlite and asyncpg.
 
 greenlint reports the first use of such a session in each route handler, and a dependency that provides it.
 `async_scoped_session` is not reported (it gives each scope its own session).
@@ -44,6 +58,48 @@ greenlint reports the first use of such a session in each route handler, and a d
 None automatic. Create a session per request in a dependency (`async with Sessions() as session: yield
 session`) and take it as a parameter (`db: AsyncSession = Depends(get_db)`).
 """
+    verified = (
+        Verified(
+            "`/users` flushes a row and awaits a mail service while `/import` rolls back, on a module-level `session`",
+            "One request's `rollback()` discards the row another request flushed, and that request still answers "
+            '200 with `{"id": 1}`: the row is lost.',
+            "With a session per request (`Depends(get_db)`), the row is stored.",
+            f"{_RUNTIME_TESTS}one_requests_rollback_discards_anothers_row",
+        ),
+        Verified(
+            "then a read-only request, `/names`, on the module-level `session`",
+            "It leaves the session in a transaction that holds a connection of the pool after the response "
+            "(`checked_out` is 1).",
+            "With a session per request, no connection stays checked out.",
+            f"{_RUNTIME_TESTS}one_requests_rollback_discards_anothers_row",
+        ),
+        Verified(
+            "the rule's example: two concurrent requests to `/count` on a module-level `session`",
+            "One answers 500: its SELECT is sent while the other's COMMIT runs on the shared connection, `InterfaceError` "
+            "(`cannot perform operation: another operation is in progress`).",
+            "With a session per request (`Depends(get_db)`), both answer 200.",
+            f"{_RUNTIME_TESTS}concurrent_requests_on_a_shared_session_fail",
+            databases=("PostgreSQL",),
+        ),
+        Verified(
+            "the rule's example: two concurrent requests to `/count` on a module-level `session`",
+            "The second answers 500: `IllegalStateChangeError` "
+            "(`Method 'commit()' can't be called here; method 'commit()' is already in progress`).",
+            "With a session per request (`Depends(get_db)`), both answer 200.",
+            f"{_RUNTIME_TESTS}concurrent_requests_on_a_shared_session_on_sqlite",
+            databases=("SQLite",),
+            sqlalchemy=("2.0",),
+        ),
+        Verified(
+            "the rule's example: two concurrent requests to `/count` on a module-level `session`",
+            "Both answer 200: aiosqlite happens to run the two requests' statements one after the other (a latent "
+            "bug, see PostgreSQL and SQLAlchemy 2.0).",
+            "With a session per request (`Depends(get_db)`), both answer 200.",
+            f"{_RUNTIME_TESTS}concurrent_requests_on_a_shared_session_on_sqlite",
+            databases=("SQLite",),
+            sqlalchemy=("2.1",),
+        ),
+    )
     examples = (
         invalid(
             """
@@ -123,8 +179,10 @@ session`) and take it as a parameter (`db: AsyncSession = Depends(get_db)`).
             handler = function_name(owner)
             message = (
                 f"`{shared.name}` is an AsyncSession {shared.where}, so every request to `{handler}` shares it: "
-                "concurrent requests interleave on one connection (InvalidRequestError, asyncpg InterfaceError), "
-                "one request's rollback discards another's changes, and loaded objects leak between requests; "
+                "concurrent requests interleave on one connection (asyncpg: InterfaceError: another operation is in "
+                "progress; InvalidRequestError / IllegalStateChangeError; or it silently works until it does not), "
+                "one request's rollback discards another's flushed rows, and the next commit commits what a failed "
+                "request left; "
                 "create a session per request in a dependency"
             )
             yield self.report(site.receiver, message, related=shared.related)

@@ -11,6 +11,7 @@ from packaging.version import Version
 
 from greenlint.core.finding import Severity
 from greenlint.manifests.model import Declared, DependencyList, Manifest
+from greenlint.rules.base import Verified
 from greenlint.rules.manifest import (
     ManifestContext,
     ManifestReport,
@@ -125,6 +126,33 @@ class MissingAsyncDependency(ManifestRule):
         No fix is offered in hash-checked requirements files (`--hash=`: pip then needs hashes for every new
         package; regenerate the file with your lock tool) or for a Poetry dependency with several constraints.
     """
+    verified = (
+        Verified(
+            "`sqlalchemy>=2.0` without the `asyncio` extra",
+            "`sqlalchemy>=2.0` installs 2.1 without greenlet; startup fails: "
+            "`ImportError: The SQLAlchemy asyncio module requires that the Python 'greenlet' library is installed.`",
+            "`sqlalchemy[asyncio]>=2.0` installs `greenlet`; the app's query returns `42`.",
+            "test_dependencies.py::test_gl301_sqlalchemy_without_the_asyncio_extra",
+            databases=("SQLite",),
+            sqlalchemy=("2.1",),
+        ),
+        Verified(
+            "`sqlalchemy>=2.0` without the `asyncio` extra",
+            "A plain install of 2.0 brings `greenlet` on x86_64, aarch64, AMD64 and ppc64le (not on macOS's arm64): the "
+            "app runs and returns `42`, until an install picks 2.1.",
+            "Unchanged: the app returns `42`.",
+            "test_dependencies.py::test_gl301_sqlalchemy_without_the_asyncio_extra",
+            databases=("SQLite",),
+            sqlalchemy=("2.0",),
+        ),
+        Verified(
+            "an engine on `sqlite+aiosqlite://`, the manifest listing only `sqlalchemy[asyncio]>=2.0`",
+            "Creating the engine raises `ModuleNotFoundError: No module named 'aiosqlite'`: the app does not start.",
+            "`aiosqlite` is listed; the app's query returns `42`.",
+            "test_dependencies.py::test_gl301_a_driver_missing_from_the_manifest_fails_engine_creation",
+            databases=("SQLite",),
+        ),
+    )
     examples = (
         manifest_invalid(
             "pyproject.toml",

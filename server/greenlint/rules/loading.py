@@ -10,7 +10,7 @@ import libcst as cst
 
 from greenlint.core.finding import Related
 from greenlint.core.fixer import FixBuilder
-from greenlint.rules.base import RuleContext
+from greenlint.rules.base import RuleContext, Verified
 from greenlint.rules.common import snippet
 from greenlint.semantics.facts import BindingKind
 from greenlint.semantics.loader_options import RelationshipPath
@@ -179,3 +179,26 @@ def awaitable_attribute(node: cst.CSTNode) -> cst.CSTNode:
     assert isinstance(node, cst.Attribute)
     inner = cst.Attribute(cst.Attribute(node.value, cst.Name("awaitable_attrs")), node.attr)
     return cst.Await(inner, lpar=[cst.LeftParen(), *node.lpar], rpar=[*node.rpar, cst.RightParen()])
+
+
+def missing_greenlet_by_version(test: str) -> tuple[Verified, Verified]:
+    """The exception an implicit load raises, as `test` observes it on each SQLAlchemy line and driver."""
+    fixed = "the program runs without an exception, with nothing on stderr."
+    return (
+        Verified(
+            "the error, SQLAlchemy 2.0",
+            "aiosqlite and asyncpg both raise `MissingGreenlet` itself: "
+            "`greenlet_spawn has not been called; can't call await_only() here`.",
+            fixed,
+            test,
+            sqlalchemy=("2.0",),
+        ),
+        Verified(
+            "the error, SQLAlchemy 2.1",
+            "asyncpg raises `MissingGreenlet` itself (`greenlet_spawn has not been called; can't call await_() here`); "
+            "aiosqlite raises `StatementError`, quoting `(sqlalchemy.exc.MissingGreenlet)` and the SQL.",
+            fixed,
+            test,
+            sqlalchemy=("2.1",),
+        ),
+    )
