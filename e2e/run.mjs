@@ -3,6 +3,13 @@
 // driven in headless Debian Chromium by playwright-core, as a person would use it.
 //
 //   node e2e/run.mjs [path/to/greenlint-X.Y.Z.vsix]      (default: greenlint-0.1.0.vsix at the repo root)
+//   node e2e/run.mjs --untrusted [path/to/...vsix]       the untrusted-workspace scenario instead (see below)
+//
+// The default scenario (workspace trust off): squiggle, Problems panel, Ctrl+. quick fix, apply + save, fix-all, GL301.
+// --untrusted: workspace trust on and the folder not trusted (Restricted Mode); the workspace's .vscode/settings.json
+// names its own greenlint.path / greenlint.interpreter (scripts that write a marker file outside the workspace). They
+// must never run, and greenlint must still work with the user-level greenlint.interpreter. Screenshots go to
+// e2e/output/untrusted/.
 //
 // Environment:
 //   GREENLINT_PYTHON        a Python that has greenlint installed (default: .venv/bin/python at the repo root)
@@ -12,7 +19,8 @@
 //   GREENLINT_E2E_FIXALL=source  run fix-all from the Source Action menu even if greenlint.fixAll is contributed
 //
 // Needs `bash e2e/setup.sh` first (Debian Chromium, and code-server + playwright-core under .e2e/).
-// Screenshots of every step go to e2e/output/; on failure also failure.png and the VS Code logs (output/logs/).
+// Screenshots of every step go to e2e/output/ (e2e/output/untrusted/ with --untrusted); on failure also failure.png
+// and the VS Code logs (logs/) there.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -24,14 +32,21 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const E2E_TOOLS = path.join(ROOT, '.e2e');
-const OUTPUT = path.join(ROOT, 'e2e', 'output');
+const OPTIONS = ['--untrusted'];
+const args = process.argv.slice(2);
+const unknownOption = args.find((a) => a.startsWith('-') && !OPTIONS.includes(a));
+if (unknownOption) {
+  console.error(`e2e: unknown option ${unknownOption}\nusage: node e2e/run.mjs [--untrusted] [path/to/greenlint-X.Y.Z.vsix]`);
+  process.exit(2);
+}
+const UNTRUSTED = args.includes('--untrusted');
+const OUTPUT = path.join(ROOT, 'e2e', 'output', ...(UNTRUSTED ? ['untrusted'] : []));
 const MEDIA = path.join(ROOT, 'client', 'media');
 const EXAMPLE = path.join(ROOT, 'examples', 'shop');
 const CODE_SERVER = path.join(E2E_TOOLS, 'node_modules', '.bin', 'code-server');
 const CHROMIUM = process.env.GREENLINT_E2E_CHROMIUM || '/usr/bin/chromium';
 const TIMEOUT_S = Number(process.env.GREENLINT_E2E_TIMEOUT || 180);
 
-const args = process.argv.slice(2);
 const VSIX = path.resolve(args.find((a) => !a.startsWith('-')) ?? path.join(ROOT, 'greenlint-0.1.0.vsix'));
 const PYTHON = process.env.GREENLINT_PYTHON || path.join(ROOT, '.venv', 'bin', 'python');
 
@@ -388,6 +403,7 @@ async function main() {
   if (!depsBefore.some((f) => f.line === depsLine && f.fix?.applicability === 'safe')) {
     fail(`\`greenlint check ${DEPS_FILE}\` reports no GL301 with a safe fix on line ${depsLine}: ${JSON.stringify(depsBefore)}`);
   }
+  const planted = UNTRUSTED ? plantWorkspaceExecutables(workspace, path.join(tmp, 'markers')) : null;
 
   // --- install the extension -------------------------------------------------------------------------------------
   log(`installing ${path.basename(VSIX)}`);
@@ -412,7 +428,17 @@ async function main() {
   const noActionsOnSave = { 'source.fixAll': 'never', 'source.fixAll.greenlint': 'never', 'source.organizeImports': 'never' };
   const settings = {
     'greenlint.interpreter': PYTHON,
-    'security.workspace.trust.enabled': false,
+    // Default scenario: trust off (Restricted Mode would otherwise restrict the workspace). --untrusted: trust on,
+    // no startup "Do you trust the authors?" dialog (the folder simply stays untrusted: Restricted Mode), no prompt
+    // for files from outside the folder; the trust state lives in the browser's fresh storage, so nothing is trusted.
+    ...(UNTRUSTED
+      ? {
+          'security.workspace.trust.enabled': true,
+          'security.workspace.trust.startupPrompt': 'never',
+          'security.workspace.trust.untrustedFiles': 'open',
+          'security.workspace.trust.banner': 'always',
+        }
+      : { 'security.workspace.trust.enabled': false }),
     'editor.codeActionsOnSave': noActionsOnSave,
     '[python]': { 'editor.codeActionsOnSave': noActionsOnSave, 'editor.formatOnSave': false },
     'editor.formatOnSave': false,
@@ -445,7 +471,7 @@ async function main() {
       '--bind-addr', `127.0.0.1:${port}`,
       '--disable-telemetry',
       '--disable-update-check',
-      '--disable-workspace-trust',
+      ...(UNTRUSTED ? [] : ['--disable-workspace-trust']),
       '--disable-getting-started-override',
       '--user-data-dir', userData,
       '--extensions-dir', extensions,
@@ -493,6 +519,11 @@ async function main() {
   }, { ms: 30000 });
   log('workbench loaded');
   await screenshot(page, '01-workbench.png');
+  if (UNTRUSTED) {
+    await untrustedSteps({ page, userData, planted, qfLine, qfCol });
+    if (pageErrors.length) log(`(page errors seen, not fatal: ${pageErrors.slice(0, 3).join(' | ')})`);
+    return { workspace };
+  }
 
   // --- a. a squiggle on the GL002 line ---------------------------------------------------------------------------
   await quickOpen(page, QUICKFIX_FILE);
@@ -712,6 +743,217 @@ async function main() {
   return { workspace };
 }
 
+// ---------------------------------------------------------------------------------------------------------------
+// --untrusted: a workspace that names its own executables, opened in Restricted Mode.
+
+/**
+ * Writes `.vscode/settings.json` into the workspace naming two executable scripts of the workspace as
+ * `greenlint.path` and `greenlint.interpreter`. Each script appends its command line to a marker file outside the
+ * workspace and exits 1. Runs each once to prove the marker mechanism works, then removes the markers.
+ */
+function plantWorkspaceExecutables(workspace, markerDir) {
+  fs.mkdirSync(markerDir, { recursive: true });
+  const bin = path.join(workspace, 'bin');
+  fs.mkdirSync(bin, { recursive: true });
+  const scripts = {
+    'greenlint.path': { file: path.join(bin, 'greenlint'), marker: path.join(markerDir, 'greenlint.path.ran') },
+    'greenlint.interpreter': { file: path.join(bin, 'python'), marker: path.join(markerDir, 'greenlint.interpreter.ran') },
+  };
+  for (const [setting, { file, marker }] of Object.entries(scripts)) {
+    fs.writeFileSync(
+      file,
+      `#!/bin/sh\n# e2e/run.mjs --untrusted: the workspace's ${setting}; VS Code must not run it while the workspace is untrusted.\n` +
+        `echo "$(date +%T) $0 $*" >> '${marker}'\nexit 1\n`,
+      { mode: 0o755 },
+    );
+    runSync(file, ['--self-test']);
+    if (!fs.existsSync(marker)) fail(`the planted ${setting} script ${file} did not write its marker ${marker} when run directly`);
+    fs.rmSync(marker);
+  }
+  const settingsFile = path.join(workspace, '.vscode', 'settings.json');
+  fs.mkdirSync(path.dirname(settingsFile), { recursive: true });
+  fs.writeFileSync(
+    settingsFile,
+    [
+      '{',
+      "  // e2e/run.mjs --untrusted: executables of the workspace itself, which must not run until it is trusted",
+      '  "greenlint.path": ["${workspaceFolder}/bin/greenlint"],',
+      '  "greenlint.interpreter": "bin/python",',
+      '}',
+      '',
+    ].join('\n'),
+  );
+  return { scripts, settingsFile };
+}
+
+/** The markers the planted scripts wrote (their contents), {} when none ran. */
+function markersWritten(planted) {
+  const out = {};
+  for (const [setting, { marker }] of Object.entries(planted.scripts)) {
+    if (fs.existsSync(marker)) out[setting] = fs.readFileSync(marker, 'utf8').trim();
+  }
+  return out;
+}
+
+function assertNoMarker(planted, when) {
+  const ran = markersWritten(planted);
+  if (Object.keys(ran).length) {
+    fail(`${when}: the workspace's ${Object.keys(ran).join(' and ')} ran in an untrusted workspace: ${JSON.stringify(ran)}`);
+  }
+  log(`   no marker: neither the workspace's greenlint.path nor its greenlint.interpreter ran (${when})`);
+}
+
+/** greenlint's output channel as VS Code logs it (user-data/logs/<session>/exthost<n>/greenlint.greenlint/greenlint.log). */
+function greenlintLog(userData) {
+  const logs = path.join(userData, 'logs');
+  if (!fs.existsSync(logs)) return '';
+  return fs
+    .readdirSync(logs, { recursive: true })
+    .map(String)
+    .filter((f) => /greenlint[^/]*\.log$/i.test(f))
+    .sort()
+    .map((f) => fs.readFileSync(path.join(logs, f), 'utf8'))
+    .join('');
+}
+
+/** The status bar's Restricted Mode entry and the Restricted Mode banner, as the user sees them. */
+function restrictedModeIndicators(page) {
+  return page.evaluate(() => {
+    const norm = (s) => (s ?? '').replace(/\u00a0/g, ' ').replace(/\s+/g, ' ').trim();
+    const visible = (el) => !!el && el.getBoundingClientRect().width > 0 && el.getBoundingClientRect().height > 0;
+    const item = document.getElementById('status.workspaceTrust');
+    const banner = document.querySelector('.part.banner');
+    return {
+      statusBar: visible(item) ? norm(item.textContent) || norm(item.getAttribute('aria-label')) : null,
+      banner: visible(banner) ? norm(banner.textContent) : null,
+    };
+  });
+}
+
+async function untrustedSteps({ page, userData, planted, qfLine, qfCol }) {
+  // --- u1. the workspace really is untrusted: Restricted Mode in the status bar (and its banner) --------------------
+  const restricted = await waitFor(
+    'the Restricted Mode indicator in the status bar (#status.workspaceTrust)',
+    async () => {
+      const r = await restrictedModeIndicators(page);
+      return r.statusBar && /restricted mode/i.test(r.statusBar) && r;
+    },
+    { ms: 15000 },
+  );
+  log(`u1. Restricted Mode: status bar "${restricted.statusBar}"${restricted.banner ? `, banner "${restricted.banner.slice(0, 90)}..."` : ''}`);
+  await screenshot(page, 'restricted-mode.png');
+
+  // --- u2. the server starts, from the user-level interpreter; the workspace's values are logged as ignored --------
+  const outcome = await waitFor(
+    "greenlint's output channel to log the server running",
+    async () => {
+      const text = greenlintLog(userData);
+      const failed = Object.keys(markersWritten(planted)).length > 0 || /The server did not start|is not importable/.test(text);
+      return (failed || /Server running/.test(text)) && { text, failed };
+    },
+    { ms: 30000 },
+  );
+  if (outcome.failed) {
+    assertNoMarker(planted, 'while the server started');
+    fail(`greenlint did not start its server:\n${outcome.text}`);
+  }
+  const started = outcome.text;
+  const serverLine = started.split('\n').find((l) => /\] Server: /.test(l)) ?? '';
+  if (!serverLine.includes(`${PYTHON} -m greenlint server (from greenlint.interpreter)`)) {
+    fail(`the server was not started with the user-level greenlint.interpreter ${PYTHON}: ${serverLine || started}`);
+  }
+  log(`u2. ${serverLine.replace(/^.*?\] /, '')}`);
+  assertNoMarker(planted, 'after the server started');
+
+  // --- u3. a greenlint squiggle and Problems entry, from the user-level interpreter's server -----------------------
+  await quickOpen(page, QUICKFIX_FILE);
+  await goTo(page, qfLine, qfCol);
+  const sq = await waitFor(
+    `an error squiggle (.squiggly-error) on line ${qfLine} of ${QUICKFIX_FILE} (\`${QUICKFIX_LINE_TEXT}\`)`,
+    async () => {
+      const s = await lineState(page, QUICKFIX_LINE_TEXT);
+      return s.squiggles > 0 && s;
+    },
+    { ms: 30000 },
+  );
+  log(`u3. squiggle on line ${qfLine} of ${QUICKFIX_FILE} in Restricted Mode`);
+  if (sq.squiggleCenter) {
+    await page.mouse.move(sq.squiggleCenter.x, sq.squiggleCenter.y);
+    await page
+      .locator('.monaco-hover:visible')
+      .filter({ hasText: 'GL002' })
+      .first()
+      .waitFor({ state: 'visible', timeout: 5000 })
+      .catch(() => log('   (no hover appeared; the screenshot shows the squiggle only)'));
+    await sleep(300);
+  }
+  await screenshot(page, 'untrusted-squiggle.png');
+  await page.mouse.move(5, 450);
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Control+Shift+M');
+  const rows = await waitFor(
+    'the Problems panel to list a greenlint GL002 diagnostic',
+    async () => {
+      const r = await rowsText(page, '.markers-panel .monaco-list-row');
+      return r.some((t) => /greenlint/i.test(t) && /GL002/.test(t) && t.includes(`Ln ${qfLine}`)) && r;
+    },
+    { ms: 15000 },
+  );
+  log(`u3. Problems panel: ${JSON.stringify(rows.find((t) => /GL002/.test(t) && t.includes(`Ln ${qfLine}`)))}`);
+  await screenshot(page, 'untrusted-problems.png');
+  assertNoMarker(planted, `after opening ${QUICKFIX_FILE}`);
+
+  // --- u4. the output channel says the workspace's values were ignored; still no marker after a wait -------------
+  // (VS Code leaves the workspace's values of the restricted settings out of the configuration in Restricted Mode;
+  // the extension reads the workspace's settings files to say so.)
+  const ignoredLog = await waitFor(
+    "greenlint's output channel to say it ignored the workspace's greenlint.path and greenlint.interpreter",
+    async () => {
+      const lines = greenlintLog(userData)
+        .split('\n')
+        .filter((l) => /not trusted/i.test(l));
+      const ignored = (k) => lines.some((l) => l.includes(`${k} is set in the workspace settings but the workspace is not trusted`));
+      return ['greenlint.path', 'greenlint.interpreter'].every(ignored) && lines;
+    },
+    { ms: 5000 },
+  );
+  for (const l of ignoredLog) log(`u4. log: ${l.replace(/^\S+ \S+ /, '')}`);
+  await sleep(3000);
+  assertNoMarker(planted, 'after 3 s more');
+
+  // --- u5. control: once the user trusts the workspace, its greenlint.path and greenlint.interpreter do run --------
+  // Proves that the planted settings are live and that only the workspace's trust kept them from running.
+  await focusEditor(page);
+  await runFromPalette(page, 'Workspaces: Manage Workspace Trust');
+  const trustButton = page.locator('.workspace-trust-editor .monaco-button', { hasText: /^Trust$/ }).first();
+  await trustButton.waitFor({ state: 'visible', timeout: 10000 });
+  await screenshot(page, 'trust-editor.png');
+  await trustButton.click();
+  await waitFor('the Restricted Mode indicator to go away', async () => {
+    const r = await restrictedModeIndicators(page);
+    return !(r.statusBar && /restricted mode/i.test(r.statusBar)) && 'gone';
+  }, { ms: 10000 });
+  const ran = await waitFor("the workspace's greenlint.path to run once the workspace is trusted", async () => {
+    const m = markersWritten(planted);
+    return m['greenlint.path'] && m;
+  }, { ms: 20000 });
+  log(`u5. trusted: the workspace's greenlint.path ran (${ran['greenlint.path'].split('\n')[0]})`);
+  await sleep(500);
+  await screenshot(page, 'trusted.png');
+  // greenlint.path wins over greenlint.interpreter: without its executable, a restart runs the interpreter.
+  fs.rmSync(planted.scripts['greenlint.path'].file);
+  await runFromPalette(page, 'greenlint: Restart Server');
+  const ranInterpreter = await waitFor(
+    "the workspace's greenlint.interpreter to run after its greenlint.path is removed and the server restarted",
+    async () => {
+      const m = markersWritten(planted);
+      return m['greenlint.interpreter'] && m;
+    },
+    { ms: 20000 },
+  );
+  log(`u5. trusted: the workspace's greenlint.interpreter ran (${ranInterpreter['greenlint.interpreter'].split('\n')[0]})`);
+}
+
 async function runFromPalette(page, label) {
   await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget .quick-input-box input');
@@ -778,14 +1020,18 @@ try {
   await main();
   clearTimeout(overall);
   const keep = process.env.GREENLINT_E2E_KEEP === '1';
-  if (!process.env.GREENLINT_E2E_NO_MEDIA) {
+  if (!UNTRUSTED && !process.env.GREENLINT_E2E_NO_MEDIA) {
     fs.mkdirSync(MEDIA, { recursive: true });
     for (const f of ['squiggle.png', 'quickfix.png']) fs.copyFileSync(path.join(OUTPUT, f), path.join(MEDIA, f));
     log(`copied squiggle.png and quickfix.png to ${path.relative(ROOT, MEDIA)}/`);
   }
   await cleanup({ keepTmp: keep });
   if (keep) log(`kept ${tmp}`);
-  console.log(`e2e: PASSED in ${elapsed()}: squiggle, Problems panel, Ctrl+. quick fix, apply + save, fix-all, GL301 in pyproject.toml (screenshots in e2e/output/)`);
+  if (UNTRUSTED) {
+    console.log(`e2e: PASSED in ${elapsed()} (untrusted workspace): Restricted Mode, the workspace's greenlint.path / greenlint.interpreter never ran, squiggle and Problems entry from the user-level interpreter, both run once the workspace is trusted (screenshots in e2e/output/untrusted/)`);
+  } else {
+    console.log(`e2e: PASSED in ${elapsed()}: squiggle, Problems panel, Ctrl+. quick fix, apply + save, fix-all, GL301 in pyproject.toml (screenshots in e2e/output/)`);
+  }
   process.exit(0);
 } catch (e) {
   clearTimeout(overall);

@@ -6,6 +6,7 @@
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import * as nodePath from 'node:path';
 import * as vscode from 'vscode';
 import {
   IMPORT_CHECK_SCRIPT,
@@ -14,6 +15,7 @@ import {
   classifyImportCheck,
   resolveServerCommand,
 } from './common/interpreter';
+import { parseSettingsFile, settingsSet, workspaceFileSettings } from './common/settingsFile';
 import { readScoped } from './settings';
 
 export const PYTHON_EXTENSION_ID = 'ms-python.python';
@@ -99,14 +101,46 @@ function isFile(path: string): boolean {
   }
 }
 
+const RESTRICTED_SETTINGS = ['greenlint.path', 'greenlint.interpreter'];
+
+function readSettingsFile(file: string): Record<string, unknown> | undefined {
+  try {
+    return parseSettingsFile(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return undefined; // no such file
+  }
+}
+
+/**
+ * Which of `greenlint.path` / `greenlint.interpreter` the workspace's settings files set (the `.code-workspace`
+ * file and the first folder's `.vscode/settings.json`, on disk). In Restricted Mode VS Code leaves these values out
+ * of the configuration, so this is the only way to tell the user they are ignored. The values are never used.
+ */
+function restrictedSettingsInWorkspaceFiles(folderPath: string | undefined): string[] {
+  const found = new Set<string>();
+  const workspaceFile = vscode.workspace.workspaceFile;
+  if (workspaceFile?.scheme === 'file') {
+    for (const name of settingsSet(workspaceFileSettings(readSettingsFile(workspaceFile.fsPath)), RESTRICTED_SETTINGS)) found.add(name);
+  }
+  if (folderPath !== undefined) {
+    for (const name of settingsSet(readSettingsFile(nodePath.join(folderPath, '.vscode', 'settings.json')), RESTRICTED_SETTINGS)) found.add(name);
+  }
+  return [...found];
+}
+
 /** The command that starts the server, with the reasons for its choice. */
 export async function resolveCommand(args: readonly string[], log: vscode.LogOutputChannel): Promise<ServerCommand> {
   const folder = firstWorkspaceFolder();
   const folderPath = folder?.uri.scheme === 'file' ? folder.uri.fsPath : undefined;
+  const trusted = vscode.workspace.isTrusted;
+  if (!trusted) {
+    log.info('The workspace is not trusted (Restricted Mode): greenlint.path and greenlint.interpreter come from the user settings only');
+  }
   return resolveServerCommand({
-    trusted: vscode.workspace.isTrusted,
+    trusted,
     path: readScoped('path', folder),
     interpreter: readScoped('interpreter', folder),
+    setInWorkspaceFiles: trusted ? [] : restrictedSettingsInWorkspaceFiles(folderPath),
     args,
     platform: process.platform,
     workspaceFolder: folderPath,

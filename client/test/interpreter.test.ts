@@ -141,6 +141,31 @@ describe('untrusted workspaces', () => {
     assert.equal(command.source, 'Python extension');
   });
 
+  it('report the names VS Code left out of the configuration (Restricted Mode) as ignored, without using them', async () => {
+    // What VS Code gives an extension in Restricted Mode: no workspace values of the restricted settings at all.
+    const command = await resolveServerCommand(
+      input({
+        trusted: false,
+        interpreter: user('/usr/bin/python3.11'),
+        setInWorkspaceFiles: ['greenlint.path', 'greenlint.interpreter'],
+      }),
+    );
+    assert.equal(command.source, 'greenlint.interpreter');
+    assert.equal(command.command, '/usr/bin/python3.11');
+    const ignored = command.warnings.filter((w) => w.includes('is set in the workspace settings but the workspace is not trusted'));
+    assert.deepEqual(
+      ignored.map((w) => w.split(' ')[0]),
+      ['greenlint.path', 'greenlint.interpreter'],
+    );
+  });
+
+  it('say nothing about the settings files in a trusted workspace', async () => {
+    const command = await resolveServerCommand(
+      input({ trusted: true, interpreter: user('/usr/bin/python3.11'), setInWorkspaceFiles: ['greenlint.path', 'greenlint.interpreter'] }),
+    );
+    assert.deepEqual(command.warnings, []);
+  });
+
   it('in a trusted workspace the most specific scope wins', () => {
     const scoped: Scoped = { globalValue: 'u', workspaceValue: 'w', workspaceFolderValue: 'f' };
     assert.deepEqual(trustedValue(scoped, true), { value: 'f', scope: 'workspaceFolder', ignored: false });

@@ -4,7 +4,9 @@
  *
  * Order: `greenlint.path` (the first entry that exists) > `greenlint.interpreter` > the Python extension's
  * interpreter > `python3` on PATH. In an untrusted workspace only the user-level values of `greenlint.path` and
- * `greenlint.interpreter` count: a workspace must not pick the executable VS Code runs.
+ * `greenlint.interpreter` count: a workspace must not pick the executable VS Code runs. (VS Code itself leaves
+ * the workspace's values of these restricted settings out of the configuration in Restricted Mode; this rule holds
+ * whatever the configuration holds.)
  */
 import * as nodePath from 'node:path';
 
@@ -89,6 +91,12 @@ export interface ResolveInput extends ExpandContext {
   readonly trusted: boolean;
   readonly path: Scoped | undefined;
   readonly interpreter: Scoped | undefined;
+  /**
+   * `greenlint.path` / `greenlint.interpreter` when the workspace's settings files set them (read only in an
+   * untrusted workspace, where VS Code leaves those values out of `path` / `interpreter`): reported as ignored,
+   * never used.
+   */
+  readonly setInWorkspaceFiles?: readonly string[];
   /** `greenlint.args`. */
   readonly args: readonly string[];
   readonly platform: NodeJS.Platform;
@@ -115,8 +123,10 @@ export async function resolveServerCommand(input: ResolveInput): Promise<ServerC
   const untrusted = (name: string) =>
     warnings.push(`${name} is set in the workspace settings but the workspace is not trusted: using the user setting, if any`);
 
+  const setInFiles = (name: string) => !input.trusted && (input.setInWorkspaceFiles ?? []).includes(name);
+
   const path = trustedValue(input.path, input.trusted);
-  if (path.ignored) untrusted('greenlint.path');
+  if (path.ignored || setInFiles('greenlint.path')) untrusted('greenlint.path');
   const entries = pathEntries(path.value);
   for (const entry of entries) {
     const expanded = expandPath(entry, input);
@@ -136,7 +146,7 @@ export async function resolveServerCommand(input: ResolveInput): Promise<ServerC
   });
 
   const interpreter = trustedValue(input.interpreter, input.trusted);
-  if (interpreter.ignored) untrusted('greenlint.interpreter');
+  if (interpreter.ignored || setInFiles('greenlint.interpreter')) untrusted('greenlint.interpreter');
   if (typeof interpreter.value === 'string' && interpreter.value.trim() !== '') {
     const expanded = expandPath(interpreter.value, input);
     if (expanded !== undefined) return fromPython([expanded], 'greenlint.interpreter');
