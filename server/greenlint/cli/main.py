@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -99,29 +100,37 @@ def run_check(arguments: argparse.Namespace) -> int:
     errors: list[str] = []
     records: list[Record] = []
     results: list[FileResult] = []
-    try:
-        paths = arguments.paths or ["."]
-        found = list(discover(paths, checker.is_excluded, errors.append, manifests=True))
-        # Python files first: manifests are checked against their summaries (computed by then)
-        files = [file for file in found if not is_manifest(file.path)] + [f for f in found if is_manifest(f.path)]
-        index.add_all(file.path for file in files if not is_manifest(file.path))
-        if checker.projects is not None:
-            checker.projects.covered(Path(path) for path in paths if Path(path).is_dir())
-        for file in files:
+    config_errors: list[str] = []  # broken configurations: the files they govern are not checked, the others are
+    paths = arguments.paths or ["."]
+    found = list(discover(paths, checker.is_excluded, errors.append, manifests=True))
+    # Python files first: manifests are checked against their summaries (computed by then)
+    files = [file for file in found if not is_manifest(file.path)] + [f for f in found if is_manifest(f.path)]
+    index.add_all(file.path for file in files if not is_manifest(file.path))
+    if checker.projects is not None:
+        checker.projects.covered(Path(path) for path in paths if Path(path).is_dir())
+    for file in files:
+        try:
             if fixing:
                 result = checker.fix(file, unsafe=arguments.unsafe_fixes, write=arguments.fix and not arguments.diff)
             else:
                 result = checker.check(file)
-            results.append(result)
-            errors.extend(result.errors)
-            records.extend(with_path(record, file.display) for record in result.records)
-    except ConfigError as error:
-        print(f"greenlint: error: {error}", file=sys.stderr)
-        return EXIT_ERROR
+        except ConfigError as error:
+            if f"error: {error}" not in config_errors:
+                config_errors.append(f"error: {error}")
+            continue
+        except Exception as error:  # noqa: BLE001 - one file that breaks greenlint must not stop the others
+            reason = "".join(traceback.format_exception_only(error)).strip().splitlines()[-1]
+            result = FileResult(file, errors=[f"{file.display}: not checked: internal error: {reason}"])
+        results.append(result)
+        errors.extend(result.errors)
+        records.extend(with_path(record, file.display) for record in result.records)
     if index.cache is not None:
         index.cache.save()
+    errors = config_errors + errors
     for message in errors:
         print(f"greenlint: {message}", file=sys.stderr)
+    if config_errors and not results:
+        return EXIT_ERROR  # nothing could be checked
     if arguments.diff:
         changed = [result for result in results if result.fixed_text is not None]
         for result in changed:

@@ -25,6 +25,8 @@ from greenlint.semantics.summarize import summarize
 from greenlint.semantics.summary import ModuleSummary
 from greenlint.semantics.walker import gather_facts
 
+RECURSION_LIMIT = "nested too deeply to check (the analysis reached Python's recursion limit)"
+
 
 @dataclass(frozen=True)
 class RuleFailure:
@@ -94,12 +96,15 @@ def analyze(
     module = parse(text)
     if isinstance(module, SyntaxProblem):
         return Analysis(text, syntax_error=module)
-    facts = gather_facts(module)
     if index is not None and path is not None:
         name = index.name_of(path)
     else:
         name = module_name(path) if path is not None else ModuleName("")
-    own = summarize(text, facts, name, locate=index is not None)
+    try:
+        facts = gather_facts(module)
+        own = summarize(text, facts, name, locate=index is not None)
+    except RecursionError:  # the parse's depth limit should prevent this: say so rather than crash
+        return Analysis(text, syntax_error=SyntaxProblem(RECURSION_LIMIT, Position(1, 1), syntax=False))
     view = index.view(path, own, name) if index is not None else WorkspaceView(None, path, own, name)
     context = RuleContext(facts, Semantics(facts, view), view)
     reports: list[tuple[Rule, Report]] = []
@@ -111,9 +116,9 @@ def analyze(
             failures.append(RuleFailure(rule.code, "".join(traceback.format_exception_only(error)).strip()))
     try:
         findings = _locate(text, module, reports, severity or {})
-    except RecursionError:
-        failures.append(RuleFailure("positions", "the code is nested too deeply to locate findings"))
-        findings = []
+    except RecursionError:  # adjacent strings nest in libcst's tree, not in Python's (which the depth limit sees)
+        facts.release()
+        return Analysis(text, syntax_error=SyntaxProblem(RECURSION_LIMIT, Position(1, 1), syntax=False))
     return Analysis(text, findings, module, facts, failures=failures, summary=own, consulted=view.consulted)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,8 +54,10 @@ def choose_fixes(findings: Iterable[Finding], unsafe: bool) -> tuple[list[Fix], 
 
 def compiles(text: str) -> bool:
     try:
-        compile(text, "<greenlint>", "exec", dont_inherit=True)
-    except (SyntaxError, ValueError):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the file's own warnings (invalid escapes) are not greenlint's output
+            compile(text, "<greenlint>", "exec", dont_inherit=True)  # compiled only: never run
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     return True
 
@@ -76,7 +79,13 @@ def fix_text(
         fixes, count = choose_fixes(analysis.findings, unsafe)
         if not fixes:
             break
-        new_text = analysis.fixed_text(fixes)
+        try:
+            new_text = analysis.fixed_text(fixes)
+        except Exception as error:  # noqa: BLE001 - a fix that raises: report it, change nothing
+            codes = ", ".join(sorted({finding.code for finding in analysis.findings if finding.fix in fixes}))
+            raise FixError(
+                f"a fix of {codes} failed ({type(error).__name__}: {error}); the file was left unchanged"
+            ) from None
         if new_text == text:
             break
         if original_compiles is None:

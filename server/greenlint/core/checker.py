@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
 import tempfile
 from collections.abc import Sequence
@@ -12,7 +14,7 @@ from typing import Any
 from greenlint.core.analysis import Analysis, analyze
 from greenlint.core.autofix import FixError, fix_text
 from greenlint.core.cache import FindingCache
-from greenlint.core.config import Settings, find_config, load_settings, matches
+from greenlint.core.config import ConfigError, Settings, find_config, load_settings, matches
 from greenlint.core.files import SourceFile, is_manifest
 from greenlint.core.finding import Finding
 from greenlint.core.manifests import ManifestAnalysis, ProjectFiles, analyze_manifest, fix_manifest
@@ -99,33 +101,47 @@ class Checker:
         self.index = index
         self.projects = ProjectFiles(index, self.is_excluded) if index is not None else None
         self._settings: dict[Path, Settings] = {}
-        self._configs: dict[Path, Settings] = {}
+        self._configs: dict[Path, Settings | ConfigError] = {}
 
     def settings_for(self, path: Path) -> Settings:
         """The settings of the nearest configuration above `path`; raises ConfigError if it is broken."""
-        directory = path.resolve().parent if not path.is_dir() else path.resolve()
+        try:
+            resolved = path.resolve()
+        except (OSError, RuntimeError):  # a symbolic link loop (RuntimeError before Python 3.13)
+            resolved = Path(os.path.abspath(path))
+        directory = resolved.parent if not path.is_dir() else resolved
         if directory not in self._settings:
             config = find_config(directory)
             if config is None:
                 settings = Settings()
             else:
                 if config not in self._configs:
-                    self._configs[config] = load_settings(config, known_codes())
-                settings = self._configs[config]
+                    try:
+                        self._configs[config] = load_settings(config, known_codes())
+                    except ConfigError as error:  # read once: every file it governs gets this error
+                        self._configs[config] = error
+                loaded = self._configs[config]
+                if isinstance(loaded, ConfigError):
+                    raise loaded
+                settings = loaded
             self._settings[directory] = settings.with_overrides(self.select, self.ignore)
         return self._settings[directory]
 
     def is_excluded(self, path: Path) -> bool:
-        return self.settings_for(path).is_excluded(path)
+        """Excluded by its configuration (a broken one excludes nothing: checking the file reports it)."""
+        try:
+            return self.settings_for(path).is_excluded(path)
+        except ConfigError:
+            return False
 
     def check(self, file: SourceFile) -> FileResult:
         if is_manifest(file.path):
             return self._manifest(file, None)
         result = FileResult(file)
+        settings = self.settings_for(file.path)  # first: a broken configuration means the file is not checked
         source = self._read(file, result)
         if source is None:
             return result
-        settings = self.settings_for(file.path)
         rules = selected_rules(settings)
         codes = ",".join(rule.code for rule in rules)
         fingerprint = f"{settings.fingerprint()}|{codes}|{file.path.resolve()}" + ("+edits" if self.with_edits else "")
@@ -148,10 +164,10 @@ class Checker:
         if is_manifest(file.path):
             return self._manifest(file, (unsafe, write))
         result = FileResult(file)
+        settings = self.settings_for(file.path)
         source = self._read(file, result)
         if source is None:
             return result
-        settings = self.settings_for(file.path)
         rules = selected_rules(settings, settings.ignored_for(file.path))
         try:
             outcome = fix_text(source.text, rules, settings.severity, unsafe=unsafe, index=self.index, path=file.path)
@@ -179,10 +195,10 @@ class Checker:
         """Check (or, with `fixing` = (unsafe, write), fix) a dependency manifest against the Python files of its
         project. Never served from the finding cache: its result depends on those files' summaries."""
         result = FileResult(file)
+        settings = self.settings_for(file.path)
         source = self._read(file, result)
         if source is None:
             return result
-        settings = self.settings_for(file.path)
         rules = selected_rules(settings, settings.ignored_for(file.path))
 
         def analyze(text: str) -> ManifestAnalysis:
@@ -238,11 +254,13 @@ class Checker:
 
     @staticmethod
     def _problems(analysis: Analysis, file: SourceFile, result: FileResult) -> None:
-        if analysis.syntax_error is not None:
-            position = analysis.syntax_error.position
+        problem = analysis.syntax_error
+        if problem is not None:
+            position = problem.position
+            message = problem.message.splitlines()[0] if problem.message else ""
             result.errors.append(
-                f"{file.display}:{position.line}:{position.column}: not checked: syntax error: "
-                f"{analysis.syntax_error.message.splitlines()[0] if analysis.syntax_error.message else ''}"
+                f"{file.display}:{position.line}:{position.column}: not checked: "
+                + (f"syntax error: {message}" if problem.syntax else message)
             )
         for failure in analysis.failures:
             result.errors.append(f"{file.display}: internal error in {failure.code} (other rules ran): {failure.error}")
@@ -256,14 +274,31 @@ class Checker:
 
     @staticmethod
     def _write(file: SourceFile, source: SourceText, text: str, result: FileResult) -> None:
-        """Write through a temporary file in the same directory, then rename: never a half-written file."""
+        """Write through a temporary file in the same directory, then rename: never a half-written file.
+
+        A temporary that a killed run left behind is named `.NAME.greenlint-PID.*.tmp` (never taken for a source)
+        and removed by the next run that fixes NAME. Nothing is written if the file changed since it was read."""
         target = file.path.resolve()
         try:
+            data = source.encode(text)
+            refusal = _refusal(source, target.read_bytes())
+        except (UnicodeError, LookupError) as error:
+            refusal = f"cannot encode it as {source.encoding}: {error}"
+        except OSError as error:
+            refusal = f"cannot read it again: {error.strerror or error}"
+        if refusal is not None:
+            result.errors.append(f"{file.display}: not fixed: {refusal}")
+            result.original = result.fixed_text = None
+            result.fixed = 0
+            return
+        _remove_stale_temporaries(target)
+        try:
             mode = target.stat().st_mode
-            handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+            prefix = f".{target.name}.{TEMPORARY_TAG}{os.getpid()}."
+            handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=prefix, suffix=".tmp")
             try:
                 with os.fdopen(handle, "wb") as stream:
-                    stream.write(source.encode(text))
+                    stream.write(data)
                     stream.flush()
                     os.fsync(stream.fileno())
                 os.chmod(temporary, mode & 0o7777)
@@ -275,3 +310,51 @@ class Checker:
             result.errors.append(f"{file.display}: cannot write the fixed file: {error.strerror or error}")
             result.original = result.fixed_text = None
             result.fixed = 0
+
+
+TEMPORARY_TAG = "greenlint-"
+
+
+def _refusal(source: SourceText, current: bytes) -> str | None:
+    """Why the file, whose bytes are now `current`, must not be replaced by a fix of `source`; None if it may."""
+    if current == source.encode(source.text):
+        return None
+    try:
+        same = SourceText.decode(current).text == source.text
+    except SourceDecodeError:
+        same = False
+    if same:
+        return f"its encoding ({source.encoding}) does not give back the same bytes"
+    return "it changed on disk while it was being checked"
+
+
+def _remove_stale_temporaries(target: Path) -> None:
+    """Remove the temporaries of `target` that runs killed while writing it left behind (their process is gone)."""
+    prefix = f".{target.name}.{TEMPORARY_TAG}"
+    for name in _temporaries_in(str(target.parent)):
+        pid = name[len(prefix) :].split(".", 1)[0] if name.startswith(prefix) else ""
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            with contextlib.suppress(OSError):
+                os.unlink(os.path.join(target.parent, name))
+
+
+@functools.lru_cache(maxsize=256)
+def _temporaries_in(directory: str) -> tuple[str, ...]:
+    """The names of greenlint's temporaries in a directory, listed once (fixing its files one by one)."""
+    try:
+        with os.scandir(directory) as entries:
+            return tuple(e.name for e in entries if e.name.endswith(".tmp") and f".{TEMPORARY_TAG}" in e.name)
+    except OSError:
+        return ()
+
+
+def _alive(pid: int) -> bool:
+    if os.name == "nt":  # signal 0 is CTRL_C_EVENT there: never probe, keep the temporary
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process, or not for this platform to tell
+        return True
+    return True

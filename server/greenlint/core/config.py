@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import re
+import reprlib
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -70,7 +73,10 @@ def _spec(patterns: tuple[str, ...]) -> pathspec.GitIgnoreSpec:
 
 
 def _relative(path: Path, root: Path | None) -> str:
-    absolute = path.resolve()
+    try:
+        absolute = path.resolve()
+    except (OSError, RuntimeError):  # a symbolic link loop (RuntimeError before Python 3.13)
+        absolute = Path(os.path.abspath(path))
     if root is not None:
         try:
             return absolute.relative_to(root.resolve()).as_posix()
@@ -101,8 +107,8 @@ def _has_section(path: Path) -> bool:
         return False
     try:
         tool = tomllib.loads(text).get("tool", {})
-    except tomllib.TOMLDecodeError:
-        return True
+    except (tomllib.TOMLDecodeError, RecursionError, MemoryError, ValueError):
+        return True  # load_settings says what is wrong with it
     return isinstance(tool, dict) and "greenlint" in tool
 
 
@@ -114,6 +120,12 @@ def load_settings(path: Path, known_codes: Iterable[tuple[str, str]]) -> Setting
         raise ConfigError(f"{path}: cannot read: {error}") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: invalid TOML: {error}") from None
+    except RecursionError:  # arrays or tables nested thousands deep
+        raise ConfigError(f"{path}: invalid TOML: values nested too deeply") from None
+    except MemoryError:
+        raise ConfigError(f"{path}: invalid TOML: too large") from None
+    except ValueError as error:  # an integer of thousands of digits
+        raise ConfigError(f"{path}: invalid TOML: {shown(str(error), 120, quoted=False)}") from None
     table = data.get("tool", {}).get("greenlint", {})
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [tool.greenlint] must be a table")
@@ -125,11 +137,11 @@ def parse_settings(table: Mapping[str, Any], path: Path, known: Sequence[tuple[s
     where = f"{path}: [tool.greenlint]"
     unknown = sorted(set(table) - set(_KEYS))
     if unknown:
-        raise ConfigError(f"{where}: unknown key {unknown[0]!r} (expected one of: {', '.join(_KEYS)})")
+        raise ConfigError(f"{where}: unknown key {shown(unknown[0])} (expected one of: {', '.join(_KEYS)})")
 
     def selectors(value: Any, key: str) -> tuple[str, ...]:
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-            raise ConfigError(f"{where}: {key} must be a list of strings, got {value!r}")
+            raise ConfigError(f"{where}: {key} must be a list of strings, got {shown(value)}")
         for item in value:
             check_selector(item, known, f"{where}: {key}")
         return tuple(value)
@@ -147,22 +159,42 @@ def parse_settings(table: Mapping[str, Any], path: Path, known: Sequence[tuple[s
             severity[key.upper() if key[:2].upper() == "GL" else key] = Severity(value)
         except (ValueError, TypeError):
             raise ConfigError(
-                f'{where}: severity of {key} must be "error", "warning", "information" or "hint", got {value!r}'
+                f'{where}: severity of {shown(key, quoted=False)} must be "error", "warning", "information" or "hint", '
+                f"got {shown(value)}"
             ) from None
     exclude = table.get("exclude", [])
     if not isinstance(exclude, list) or not all(isinstance(item, str) for item in exclude):
-        raise ConfigError(f"{where}: exclude must be a list of glob strings, got {exclude!r}")
+        raise ConfigError(f"{where}: exclude must be a list of glob strings, got {shown(exclude)}")
+    for pattern in (*exclude, *per_file):
+        try:
+            _spec((pattern,))
+        except (ValueError, re.error) as error:
+            key = "exclude" if pattern in exclude else "per-file-ignores"
+            raise ConfigError(
+                f"{where}: {key}: invalid glob {shown(pattern)}: {shown(str(error), quoted=False)}"
+            ) from None
     return Settings(
         select=selectors(table.get("select", []), "select"),
         ignore=selectors(table.get("ignore", []), "ignore"),
         per_file_ignores=tuple(
-            (pattern, selectors(value, f"per-file-ignores[{pattern!r}]")) for pattern, value in per_file.items()
+            (pattern, selectors(value, f"per-file-ignores[{shown(pattern)}]")) for pattern, value in per_file.items()
         ),
         severity=severity,
         exclude=tuple(exclude),
         root=path.parent,
         source=path,
     )
+
+
+_SHORT = reprlib.Repr()
+_SHORT.maxstring = _SHORT.maxother = 60
+
+
+def shown(value: Any, limit: int = 60, quoted: bool = True) -> str:
+    """A value as messages show it, cut short: a hostile configuration's values can be huge, or deeply nested."""
+    if not quoted and isinstance(value, str):
+        return value if len(value) <= limit else f"{value[: limit - 3]}... ({len(value)} characters)"
+    return _SHORT.repr(value)
 
 
 def severity_for(overrides: Mapping[str, Severity], code: str, name: str, default: Severity) -> Severity:
@@ -176,7 +208,9 @@ def severity_for(overrides: Mapping[str, Severity], code: str, name: str, defaul
 def check_selector(selector: str, known: Sequence[tuple[str, str]], where: str) -> None:
     """Raise ConfigError unless `selector` is a code prefix or a name of some rule."""
     if not any(matches(selector, code, name) for code, name in known):
-        raise ConfigError(f"{where}: unknown rule selector {selector!r} (a code such as GL002, a prefix, or a name)")
+        raise ConfigError(
+            f"{where}: unknown rule selector {shown(selector)} (a code such as GL002, a prefix, or a name)"
+        )
 
 
 def matches(selector: str, code: str, name: str) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,7 +57,19 @@ def _gitignore(directory: Path) -> _Ignore | None:
         lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
         return None
-    return _Ignore(directory, pathspec.GitIgnoreSpec.from_lines(lines))
+    try:
+        spec = pathspec.GitIgnoreSpec.from_lines(lines)
+    except (ValueError, re.error):  # like git, skip the patterns that are not valid (`[z-a]`, `!`)
+        spec = pathspec.GitIgnoreSpec.from_lines(line for line in lines if _valid_pattern(line))
+    return _Ignore(directory, spec)
+
+
+def _valid_pattern(line: str) -> bool:
+    try:
+        pathspec.GitIgnoreSpec.from_lines([line])
+    except (ValueError, re.error):
+        return False
+    return True
 
 
 def _ignored(path: Path, is_dir: bool, ignores: list[_Ignore]) -> bool:
@@ -93,13 +106,27 @@ def discover(
         elif root.is_dir():
             found = _walk(argument, root, is_excluded, on_error, manifests)
         else:
-            on_error(f"{argument}: no such file or directory")
+            on_error(f"{argument}: {_why_not_found(root)}")
             continue
         for file in found:
-            key = file.path.resolve()
+            try:
+                key = file.path.resolve()
+            except (OSError, RuntimeError):  # replaced by a symbolic link loop meanwhile: reading it will say so
+                key = Path(os.path.abspath(file.path))
             if key not in seen:
                 seen.add(key)
                 yield file
+
+
+def _why_not_found(path: Path) -> str:
+    """Why a path given on the command line is neither a file nor a directory."""
+    if not os.path.lexists(path):
+        return "no such file or directory"
+    try:
+        path.stat()
+    except OSError as error:  # a symbolic link loop, or a link to nothing
+        return f"cannot read: {error.strerror or error}"
+    return "not a regular file or directory"
 
 
 def _inherited_ignores(root: Path) -> list[_Ignore]:
@@ -131,7 +158,8 @@ def _walk(
         try:
             entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
         except OSError as error:
-            on_error(f"{directory}: cannot read directory: {error.strerror}")
+            shown = os.path.normpath(os.path.join(argument, os.path.relpath(directory, root)))
+            on_error(f"{shown}: cannot read directory: {error.strerror or error}")
             continue
         subdirectories: list[Path] = []
         for entry in entries:
@@ -139,7 +167,13 @@ def _walk(
             try:
                 is_dir = entry.is_dir(follow_symlinks=False)
                 is_file = entry.is_file()
-            except OSError:
+            except OSError:  # a symbolic link loop
+                is_dir = is_file = False
+            if not is_dir and not is_file and entry.name.endswith(PYTHON_SUFFIXES) and os.path.islink(path):
+                # a link that loops or leads nowhere, named like a module: say why it is not checked
+                if not (_ignored(path, False, ignores) or is_excluded(path)):
+                    display = os.path.normpath(os.path.join(argument, os.path.relpath(path, root)))
+                    on_error(f"{display}: {_why_not_found(path)}")
                 continue
             if is_dir:
                 if entry.name in DEFAULT_EXCLUDES or _ignored(path, True, ignores) or is_excluded(path):

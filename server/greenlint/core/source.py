@@ -46,7 +46,11 @@ class SourceText:
             text = data[skipped:].decode(codec)
         except UnicodeDecodeError as error:
             offset = skipped + error.start
+            if offset >= len(data):  # a multi-byte encoding that ran out of bytes
+                raise SourceDecodeError(f"not valid {codec}: truncated at the end") from None
             raise SourceDecodeError(f"not valid {codec}: byte 0x{data[offset]:02x} at offset {offset}") from None
+        except (UnicodeError, LookupError) as error:  # `# coding: rot13` (not a text codec), `undefined`
+            raise SourceDecodeError(f"cannot decode as {codec}: {' '.join(str(error).split())}") from None
         if cookie_error:
             raise SourceDecodeError(cookie_error)
         return cls(text, codec, bom)

@@ -71,3 +71,16 @@ def diagnostic(finding: Finding, uri: str, positions: PositionMap, version: int)
             "fix": None if fix is None else {"title": fix.message, "applicability": fix.applicability.value},
         },
     )
+
+
+def not_checked(message: str, position: Position, positions: PositionMap, version: int) -> types.Diagnostic:
+    """The one information diagnostic of a document greenlint cannot check (nested too deeply): no code, no fix."""
+    line = min(max(position.line, 1), len(positions.lines.starts))
+    place = positions.position(Position(line, max(position.column, 1)))
+    return types.Diagnostic(
+        range=types.Range(place, place),
+        message=f"greenlint: not checked: {message}",
+        severity=types.DiagnosticSeverity.Information,
+        source=SOURCE,
+        data={"version": version},
+    )

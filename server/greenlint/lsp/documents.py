@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import hashlib
+import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from lsprotocol import types
 
-from greenlint.core.analysis import Analysis, analyze
+from greenlint.core.analysis import Analysis, RuleFailure, analyze
 from greenlint.core.autofix import FixError, fix_text
 from greenlint.core.config import Settings, matches
 from greenlint.core.finding import Finding
 from greenlint.core.manifests import ManifestAnalysis, ProjectFiles, analyze_manifest, fix_manifest, is_manifest
-from greenlint.core.source import LineIndex
+from greenlint.core.parsing import SyntaxProblem
+from greenlint.core.source import LineIndex, Position
 from greenlint.lsp.convert import PositionMap, diagnostic
 from greenlint.rules.base import BaseRule
 from greenlint.rules.registry import selected_rules
@@ -98,13 +100,18 @@ def analyze_document(
     """Analyse one version of a document with the settings that apply to it (and the workspace it imports).
 
     A dependency manifest (pyproject.toml, requirements*.txt, setup.cfg) is checked against the workspace's Python
-    files in `index` (`projects` says which files each manifest speaks for)."""
+    files in `index` (`projects` says which files each manifest speaks for). An analysis that raises gives a result
+    like a text that does not parse (the last good diagnostics stay on unchanged lines), its failure to be logged."""
     rules = selected_rules(settings, path_ignores)
     analysis: Analysis
-    if path is not None and is_manifest(path):
-        analysis = analyze_manifest(text, rules, settings.severity, path=path, index=index, projects=projects)
-    else:
-        analysis = analyze(text, rules, settings.severity, index=index, path=path)
+    try:
+        if path is not None and is_manifest(path):
+            analysis = analyze_manifest(text, rules, settings.severity, path=path, index=index, projects=projects)
+        else:
+            analysis = analyze(text, rules, settings.severity, index=index, path=path)
+    except Exception as error:  # noqa: BLE001 - shown like a text that does not parse; the server logs the failure
+        failure = RuleFailure("analysis", "".join(traceback.format_exception_only(error)).strip())
+        analysis = Analysis(text, syntax_error=SyntaxProblem("cannot analyse", Position(1, 1)), failures=[failure])
     findings = [
         finding
         for finding in analysis.findings

@@ -23,7 +23,7 @@ from greenlint.core.files import is_manifest
 from greenlint.core.source import SourceDecodeError, SourceText
 from greenlint.lsp.actions import FIX_ALL, code_actions, edits_for, workspace_edit
 from greenlint.lsp.collector import IdleCollector
-from greenlint.lsp.convert import PositionMap
+from greenlint.lsp.convert import PositionMap, not_checked
 from greenlint.lsp.documents import DocumentResult, analyze_document, carried_over
 from greenlint.lsp.indexing import LARGE_CHANGE, Indexer, Progress, uri_path
 from greenlint.lsp.settings import RUN_ON_SAVE, ClientSettings
@@ -43,7 +43,7 @@ class GreenlintServer(LanguageServer):
         self.results: dict[str, DocumentResult] = {}
         self.last_good: dict[str, DocumentResult] = {}  # the latest analysis that parsed, per document
         self.pending: dict[str, asyncio.Task[None]] = {}
-        self.running: dict[str, tuple[int, asyncio.Future[DocumentResult]]] = {}  # analyses under way
+        self.running: dict[str, tuple[int, asyncio.Future[DocumentResult | None]]] = {}  # analyses under way
         self.generation = 0  # bumped when settings change: older analyses are not kept
         self.epochs: dict[str, int] = {}  # bumped when a document is opened again
         self.config_errors: set[str] = set()  # each broken configuration is reported once
@@ -53,6 +53,7 @@ class GreenlintServer(LanguageServer):
         self.indexer.projects.is_excluded = self.is_excluded
         self.indexing: asyncio.Task[None] | None = None
         self.rechecks: set[asyncio.Task[None]] = set()  # finding which open documents a change affects
+        self.not_checked: set[str] = set()  # documents whose last analysis said why they are not checked
 
     # -- capabilities of the client ----------------------------------------------------------------------------
     @property
@@ -209,36 +210,39 @@ class GreenlintServer(LanguageServer):
                 running = (version, future)
                 self.running[uri] = running
                 future.add_done_callback(lambda done: self._finished(uri, done))
-            result = await asyncio.shield(running[1])
+            result = await asyncio.shield(running[1])  # None: skipped, the document had moved on
             now = self.document(uri)
-            if token == self.token(uri) and now is not None and (now.version or 0) == version:
+            if result is not None and token == self.token(uri) and now is not None and (now.version or 0) == version:
                 return result
             if not follow and token == self.token(uri):
                 return None  # the document changed meanwhile: never publish an older version
 
-    def _finished(self, uri: str, future: asyncio.Future[DocumentResult]) -> None:
+    def _finished(self, uri: str, future: asyncio.Future[DocumentResult | None]) -> None:
         running = self.running.get(uri)
         if running is not None and running[1] is future:
             del self.running[uri]
 
-    async def _analyze(self, uri: str, version: int, text: str, token: tuple[int, int]) -> DocumentResult:
+    def superseded(self, uri: str, version: int, token: tuple[int, int]) -> bool:
+        """Whether the document has moved on from `version` (or was reopened, or the settings changed)."""
+        document = self.document(uri)
+        return document is None or (document.version or 0) != version or token != self.token(uri)
+
+    async def _analyze(self, uri: str, version: int, text: str, token: tuple[int, int]) -> DocumentResult | None:
+        """The analysis of one version on the analysis thread; None if, when its turn came, the document had moved
+        on (in an edit storm, analyses of versions no one can use any more would queue up behind one another)."""
         _, settings, ignores = self.settings_for(uri)
         encoding = str(self.workspace.position_encoding or types.PositionEncodingKind.Utf16)
         loop = asyncio.get_running_loop()
         index, path, projects = self.indexer.index, uri_path(uri), self.indexer.projects
-        result = await loop.run_in_executor(
-            self.analysis_thread,
-            analyze_document,
-            uri,
-            version,
-            text,
-            settings,
-            encoding,
-            ignores,
-            index,
-            path,
-            projects,
-        )
+
+        def analysis() -> DocumentResult | None:
+            if self.superseded(uri, version, token):  # read on the analysis thread: plain attribute reads
+                return None
+            return analyze_document(uri, version, text, settings, encoding, ignores, index, path, projects)
+
+        result = await loop.run_in_executor(self.analysis_thread, analysis)
+        if result is None:
+            return None
         if token != self.token(uri):
             return result  # settings changed or the document was reopened meanwhile: kept by no one
         if result.analysis.syntax_error is None and self.indexer.document_summary(uri, result.analysis.summary):
@@ -250,12 +254,33 @@ class GreenlintServer(LanguageServer):
             self.last_good[uri] = result
         elif good is not None:
             result.diagnostics = carried_over(good, text)
+        self.report_not_checked(uri, result)
         if self.document(uri) is not None:
             self.results[uri] = result
         self.retire(previous)
         self.retire(good)
         self.collector.analysed()
         return result
+
+    def report_not_checked(self, uri: str, result: DocumentResult) -> None:
+        """Log why a document is not checked, once until it checks again. What is not a syntax error (code nested
+        too deeply) also shows as one information diagnostic; editors show syntax errors themselves."""
+        problem = result.analysis.syntax_error
+        if problem is None:
+            self.not_checked.discard(uri)
+            return
+        message = problem.message.splitlines()[0] if problem.message else ""
+        if not problem.syntax:
+            diagnostic = not_checked(message, problem.position, result.positions, result.version)
+            result.diagnostics = [*result.diagnostics, diagnostic]
+        if uri in self.not_checked or result.analysis.failures:  # failures are logged as errors
+            return
+        self.not_checked.add(uri)
+        where = f"{uri}:{problem.position.line}:{problem.position.column}"
+        if problem.syntax:
+            self.log(types.MessageType.Log, f"greenlint: {where}: not checked: syntax error: {message}")
+        else:
+            self.log(types.MessageType.Warning, f"greenlint: {where}: not checked: {message}")
 
     def recheck_manifests(self, except_uri: str | None = None) -> None:
         """A manifest changed on disk: analyse the open manifests again (one may include it, or now be nearer to
@@ -333,6 +358,7 @@ class GreenlintServer(LanguageServer):
             task.cancel()
         self.running.pop(uri, None)
         self.epochs[uri] = self.epochs.get(uri, 0) + 1
+        self.not_checked.discard(uri)
         self.retire(self.results.pop(uri, None))
         self.retire(self.last_good.pop(uri, None))
         if not self.pulls_diagnostics:

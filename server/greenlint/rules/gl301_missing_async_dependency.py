@@ -289,12 +289,16 @@ class MissingAsyncDependency(ManifestRule):
     def _greenlet(self, context: ManifestContext, manifest: Manifest) -> Iterator[ManifestReport]:
         main = [requirement for dependencies, requirement in manifest.requirements() if dependencies.main]
         who = _who(context, context.asyncio_users, "import")
+        main_provides = _provides_greenlet(main)
+        provides: dict[int, bool] = {}  # per dependency list: one pass each, even with thousands of requirements
         for dependencies, requirement in manifest.requirements():
             if requirement.name != "sqlalchemy" or requirement.span is None:
                 continue
             if not requirement.versions.admits_at_least(SQLALCHEMY_2_1):
                 continue
-            if _provides_greenlet([*dependencies.requirements, *main]):
+            if id(dependencies) not in provides:
+                provides[id(dependencies)] = main_provides or _provides_greenlet(dependencies.requirements)
+            if provides[id(dependencies)]:
                 continue
             allows = (
                 f"`{requirement.written}` does not pin SQLAlchemy, so it installs 2.1 or later,"

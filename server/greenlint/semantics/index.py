@@ -46,9 +46,14 @@ def summarize_text(text: str, name: ModuleName) -> ModuleSummary:
     module = parse(text)
     if not isinstance(module, cst.Module):
         return ModuleSummary(name.name, name.is_package)
-    facts = gather_facts(module)
+    try:
+        facts = gather_facts(module)
+    except RecursionError:  # nested too deeply (past the parse's limit): contributes nothing, like a syntax error
+        return ModuleSummary(name.name, name.is_package)
     try:
         return summarize(text, facts, name)
+    except RecursionError:
+        return ModuleSummary(name.name, name.is_package)
     finally:
         facts.release()
 

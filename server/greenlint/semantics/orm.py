@@ -658,11 +658,12 @@ class _Flow:
         if (stale or deferred) and self.events is not None and column.fact.name not in state.reported_columns:
             state.reported_columns.add(column.fact.name)
             statement = self.statement if not self.in_comprehension else None  # its variables live in there
-            self.events.stale_reads.append(StaleRead(node, model, column, not stale, state, statement))
+            snapshot = replace(state)  # as it is now: a later refresh or flush changes it
+            self.events.stale_reads.append(StaleRead(node, model, column, not stale, snapshot, statement))
 
     def record_expired(self, read: ExpiredRead) -> None:
-        if self.events is not None:
-            self.events.expired_reads.append(read)
+        if self.events is not None:  # the state as it is now: a later refresh or commit changes it
+            self.events.expired_reads.append(replace(read, state=replace(read.state)))
 
     def model_at(self, value: Objects) -> Model | None:
         models = self.analysis.models
