@@ -547,7 +547,7 @@ def insert_session_event(draw: Draw, module: cst.Module) -> cst.Module:
     if not functions:
         return module
     function = _pick(draw, functions)
-    names = sorted({node.value for node in _nodes(function, cst.Name)})  # type: ignore[attr-defined]
+    names = sorted({node.value for node in _nodes(function, cst.Name)} - _KEYWORDS)  # type: ignore[attr-defined]
     sessions = [name for name in names if any(word in name.lower() for word in ("session", "db", "sess"))]
     attributes = sorted({node.attr.value for node in _nodes(function, cst.Attribute)})  # type: ignore[attr-defined]
     if not sessions or not names:
@@ -605,8 +605,8 @@ def mutate(draw: Draw, text: str, count: int) -> str:
         module = cst.parse_module(text)
         try:
             new = mutation(draw, module).code
-        except (cst.CSTValidationError, TypeError, ValueError):
-            continue  # e.g. an `await` where libcst refuses one
+        except (cst.CSTValidationError, cst.ParserSyntaxError, TypeError, ValueError):
+            continue  # e.g. an `await` where libcst refuses one, a template filled with a keyword
         if new != text and _parses(new):
             text = new
     return text

@@ -29,6 +29,9 @@ from fuzztools import (
     shop_workspaces,
 )
 
+# hypothesmith compiles what it generates: the warnings of that code (`1()`) are not the tests' concern
+pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning")
+
 
 def test_there_are_seeds() -> None:
     assert len(SEEDS) > 100

@@ -112,6 +112,57 @@ GL101_LAZY_LOAD = program(
     OBSERVED,
 )
 
+# GL101 and `refresh`: a plain `refresh(obj)` loads again what the instance's loader options loaded (the author
+# renamed, committed and refreshed still has its books), but expires a relationship that only a named
+# `refresh(obj, ["books"])` loaded: the read after the plain refresh is a lazy load.
+GL101_REFRESH = program(
+    """
+    import asyncio
+    import json
+
+    from sqlalchemy.orm import selectinload
+
+
+    async def rename(db: AsyncSession, author_id: int) -> list[str]:
+        author = await db.get(Author, author_id, options=[selectinload(Author.books)])
+        author.name = "Jane Austen"
+        await db.commit()
+        await db.refresh(author)
+        return sorted(book.title for book in author.books)
+
+
+    async def count_twice(db: AsyncSession, author_id: int) -> int:
+        author = await db.get(Author, author_id)
+        await db.refresh(author, ["books"])
+        count = len(author.books)
+        await db.refresh(author)
+        return count + len(author.books)
+
+
+    async def attempt(read) -> object:
+        async with Sessions() as db:
+            try:
+                return await read(db)
+            except Exception as error:
+                return observed(error)
+
+
+    async def main() -> None:
+        await seed()
+        outcome = {
+            "options": await attempt(lambda db: rename(db, 1)),
+            "named": await attempt(lambda db: count_twice(db, 1)),
+        }
+        await engine.dispose()
+        print(json.dumps(outcome))
+
+
+    asyncio.run(main())
+    """,
+    LIBRARY,
+    OBSERVED,
+)
+
 # Calls the program's `app` through httpx.ASGITransport(raise_app_exceptions=False): the status the client gets,
 # and what the app raised (recorded by a wrapper around it), with a ResponseValidationError's errors.
 CLIENT = """

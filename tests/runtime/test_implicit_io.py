@@ -105,6 +105,17 @@ def test_gl101_lazy_relationship_reads_raise_missing_greenlet(database: Database
     assert cured == {"one_to_many": ["Emma", "Persuasion"], "many_to_one": ["Herbert", "Austen", "Austen"]}
 
 
+def test_gl101_plain_refresh_reloads_only_what_loader_options_loaded(database: Database, tmp_path: Path) -> None:
+    broken = execute(orm_programs.GL101_REFRESH, database, tmp_path / "broken").result
+    assert broken["options"] == ["Emma", "Persuasion"]  # greenlint is silent there: see greenlint_fix's count
+    assert_raised(broken["named"], database, LOAD_BOOKS)
+
+    text = greenlint_fix(orm_programs.GL101_REFRESH, "GL101", 1)
+    assert "await db.get(Author, author_id, options=[selectinload(Author.books)])" in text
+    assert text.count("options=[selectinload(Author.books)]") == 2  # the first function is left as it was
+    assert run_cleanly(text, database, tmp_path / "fixed") == {"options": ["Emma", "Persuasion"], "named": 4}
+
+
 def test_gl102_response_model_lazy_load_answers_500(database: Database, tmp_path: Path) -> None:
     broken = execute(orm_programs.GL102_RESPONSE_MODEL, database, tmp_path / "broken").result
     assert_answered_500(broken["list"], database, [["response", 0, "books"], ["response", 1, "books"]], LOAD_BOOKS)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from casetools import source
 from greenlint.core.analysis import analyze
+from greenlint.core.autofix import compiles, fix_text
 from greenlint.rules.registry import ALL_RULES
 
 PRODUCTS = source(
@@ -112,3 +113,120 @@ def test_gl104_names_the_flush_before_the_read() -> None:
         [finding] = analysis.findings
         assert finding.code == "GL104"
         assert "and `await db.flush()` left it unloaded" in finding.message, after
+
+
+ORDERS = source(
+    """
+    from fastapi import FastAPI
+    from pydantic import BaseModel
+    from sqlalchemy import ForeignKey
+    from sqlalchemy.ext.asyncio import AsyncSession
+    from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, selectinload
+
+
+    class Base(DeclarativeBase):
+        pass
+
+
+    class Order(Base):
+        __tablename__ = "orders"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        status: Mapped[str]
+        items: Mapped[list["Item"]] = relationship()
+
+
+    class Item(Base):
+        __tablename__ = "items"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"))
+
+
+    class ItemOut(BaseModel):
+        id: int
+
+
+    class OrderOut(BaseModel):
+        id: int
+        items: list[ItemOut]
+
+
+    app = FastAPI()
+
+
+    """
+)
+
+
+def test_refresh_loads_again_what_the_loader_options_loaded() -> None:
+    """Fuzzed examples/shop workspace (`expire_on_commit=False` dropped from the factory): GL103's fix refreshed
+    `order` after the commit in `pay_order`, then GL102 reported `Order.items` as not loaded, although the `get`
+    has `selectinload(Order.items)` and a plain refresh applies the instance's loader options again (SQLAlchemy
+    2.0 and 2.1). Its fix added the option once more on each pass: fixing twice differed from fixing once."""
+    text = ORDERS + source(
+        """
+        @app.post("/orders/{order_id}/pay", response_model=OrderOut)
+        async def pay_order(order_id: int, db: AsyncSession):
+            order = await db.get(Order, order_id, options=[selectinload(Order.items)])
+            order.status = "paid"
+            await db.commit()
+            await db.refresh(order)
+            return order
+
+
+        async def item_count(order_id: int, db: AsyncSession) -> int:
+            order = await db.get(Order, order_id, options=[selectinload(Order.items)])
+            await db.refresh(order)
+            return len(order.items)
+        """
+    )
+    assert analyze(text, ALL_RULES).findings == []
+    assert fix_text(text, ALL_RULES, unsafe=True).text == text
+
+
+def test_refresh_expires_what_only_a_named_refresh_loaded() -> None:
+    """The other half: a relationship loaded by `refresh(obj, ["items"])` is expired by a later plain refresh,
+    and GL101's fix (the option on the `get`) then removes the finding, once."""
+    text = ORDERS + source(
+        """
+        async def item_count(order_id: int, db: AsyncSession) -> int:
+            order = await db.get(Order, order_id)
+            await db.refresh(order, ["items"])
+            count = len(order.items)
+            await db.refresh(order)
+            return count + len(order.items)
+        """
+    )
+    analysis = analyze(text, ALL_RULES)
+    assert [(finding.code, finding.start.line) for finding in analysis.findings] == [("GL101", 42)]
+    fixed = fix_text(text, ALL_RULES, unsafe=True).text
+    assert "await db.get(Order, order_id, options=[selectinload(Order.items)])" in fixed
+    assert analyze(fixed, ALL_RULES).findings == []
+    assert fix_text(fixed, ALL_RULES, unsafe=True).text == fixed
+
+
+def test_gl001_fix_leaves_no_async_with_in_a_plain_function() -> None:
+    """Fuzzed GL001 example (the dependency's `yield` moved into a nested `async def`, tabs, CRLF): the fix turned
+    the plain function's `with SyncSessions() as session:` into `async with`, which does not compile outside
+    `async def`. A `with` that the fix cannot put inside an `async def` now means no fix."""
+    text = source(
+        """
+        from fastapi import Depends
+        from sqlalchemy import create_engine
+        from sqlalchemy.orm import sessionmaker
+
+        SyncSessions = sessionmaker(create_engine("sqlite:///app.db"))
+
+
+        def get_sync_db():
+            with SyncSessions() as session:
+                async def inner():
+                    yield session
+        """
+    )
+    analysis = analyze(text, ALL_RULES)
+    assert [finding.code for finding in analysis.findings] == ["GL001"]
+    for finding in analysis.findings:
+        for fix in [finding.fix, *finding.alternatives]:
+            if fix is not None:
+                assert compiles(analysis.fixed_text([fix])), fix.message
+    assert compiles(fix_text(text, ALL_RULES, unsafe=True).text)

@@ -171,7 +171,11 @@ route or dependency) uses the sessions, or when a `scoped_session` or a custom `
             if not (is_route_handler(node) or is_dependency(function, context.facts, context.semantics)):
                 return None
             handlers.append(node)
-        withs = list(sync_withs_opening(engine, context))
+        withs: list[cst.With] = []
+        for scope, statement in sync_withs_opening(engine, context):
+            if not scope.is_async_function() and not any(scope.node is handler for handler in handlers):
+                return None  # `async with` only compiles in an `async def`
+            withs.append(statement)
 
         def build(builder: FixBuilder) -> None:
             create = builder.import_name("sqlalchemy.ext.asyncio", "create_async_engine")

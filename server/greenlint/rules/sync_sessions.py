@@ -67,8 +67,8 @@ def sync_scopes_using(engine: Value, context: RuleContext) -> Iterator[Scope]:
             yield scope
 
 
-def sync_withs_opening(engine: Value, context: RuleContext) -> Iterator[cst.With]:
-    """Plain `with` statements that open sessions or connections of `engine`."""
+def sync_withs_opening(engine: Value, context: RuleContext) -> Iterator[tuple[Scope, cst.With]]:
+    """Plain `with` statements that open sessions or connections of `engine`, with the scope they are in."""
     for scope in context.facts.scopes():
         for bindings in scope.bindings.values():
             for binding in bindings:
@@ -77,7 +77,7 @@ def sync_withs_opening(engine: Value, context: RuleContext) -> Iterator[cst.With
                 if isinstance(binding.node, cst.With) and _is_engine_session(
                     context.semantics.with_value(binding.value, scope), engine
                 ):
-                    yield binding.node
+                    yield scope, binding.node
 
 
 def sync_uses_in_async_code(context: RuleContext) -> Iterator[SyncUse]:

@@ -560,11 +560,16 @@ class _Flow:
         if names is None or any(column in names for column in self._stale_columns(value)):
             state.stale_by = None
         origin = value.origin
-        if names is None:  # a plain refresh expires the relationships it does not load
-            refreshed = replace(origin, loaded=frozenset(), undeferred=origin.undeferred)
+        if names is None:  # a plain refresh loads again what the loader options loaded, and expires the rest
+            refreshed = replace(origin, loaded=origin.loaded - origin.refreshed, refreshed=frozenset())
         else:
-            paths = {(name,) for name in names}
-            refreshed = replace(origin, loaded=origin.loaded | paths, undeferred=origin.undeferred | set(names))
+            paths = {(name,) for name in names} - origin.loaded
+            refreshed = replace(
+                origin,
+                loaded=origin.loaded | paths,
+                undeferred=origin.undeferred | set(names),
+                refreshed=origin.refreshed | paths,
+            )
         if isinstance(target, cst.Name):
             self.env[target.value] = Objects(refreshed, (), state)
 

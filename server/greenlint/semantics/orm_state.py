@@ -53,6 +53,7 @@ class Origin:
     producer: Producer | None = None
     session: SessionRef | None = None
     session_param: str | None = None  # summaries: the caller's argument for this parameter is the session
+    refreshed: frozenset[RelationshipPath] = frozenset()  # loaded by `refresh(obj, [names])` only, not by options
 
     def loads(self, path: RelationshipPath) -> bool:
         return self.opaque or path in self.loaded or (*path[:-1], "*") in self.loaded
