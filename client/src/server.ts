@@ -131,7 +131,7 @@ export class GreenlintServer implements vscode.Disposable {
       this.command = command;
       for (const warning of command.warnings) this.log.warn(warning);
       const cwd = firstWorkspaceFolder()?.uri.scheme === 'file' ? firstWorkspaceFolder()?.uri.fsPath : undefined;
-      this.log.info(`Server: ${command.command} ${command.args.join(' ')} (from ${command.source})`);
+      this.log.info(`Server: ${command.commandLine} (from ${command.source})`);
       this.show({ kind: 'starting', interpreter: display(command), source: command.source });
 
       let version: string | undefined;
@@ -210,7 +210,7 @@ export class GreenlintServer implements vscode.Disposable {
     } catch (error) {
       if (this.client === client) this.client = undefined;
       const detail = error instanceof Error ? error.message : String(error);
-      this.log.error(`The server did not start (${command.command} ${command.args.join(' ')}): ${detail}`);
+      this.log.error(`The server did not start (${command.commandLine}): ${detail}`);
       this.show({ kind: 'failed', interpreter: display(command), source: command.source, detail });
       void client.dispose().catch(() => undefined);
       void vscode.window

@@ -7,6 +7,7 @@ import {
   expandPath,
   pathEntries,
   resolveServerCommand,
+  SERVER_SCRIPT,
   trustedValue,
 } from '../src/common/interpreter';
 
@@ -46,6 +47,7 @@ describe('resolution order', () => {
     assert.equal(command.source, 'greenlint.path');
     assert.equal(command.command, '/usr/local/bin/greenlint');
     assert.deepEqual(command.args, ['server', '--tcp', '127.0.0.1:2087']);
+    assert.equal(command.commandLine, '/usr/local/bin/greenlint server --tcp 127.0.0.1:2087');
     assert.equal(command.python, undefined);
     assert.equal(askedExtension, false, 'the Python extension is not consulted when greenlint.path applies');
   });
@@ -66,13 +68,14 @@ describe('resolution order', () => {
     assert.equal(command.command, 'greenlint');
   });
 
-  it('greenlint.interpreter comes next: `<python> -m greenlint server ...args`', async () => {
+  it('greenlint.interpreter comes next: `<python> -m greenlint server ...args`, without the workspace on sys.path', async () => {
     const command = await resolveServerCommand(
       input({ interpreter: user('/usr/bin/python3.12'), args: ['-v'], pythonExtension: () => Promise.resolve(['/ext/python']) }),
     );
     assert.equal(command.source, 'greenlint.interpreter');
     assert.equal(command.command, '/usr/bin/python3.12');
-    assert.deepEqual(command.args, ['-m', 'greenlint', 'server', '-v']);
+    assert.deepEqual(command.args, ['-c', SERVER_SCRIPT, 'server', '-v']);
+    assert.equal(command.commandLine, '/usr/bin/python3.12 -m greenlint server -v');
     assert.deepEqual(command.python, ['/usr/bin/python3.12']);
   });
 
@@ -80,7 +83,8 @@ describe('resolution order', () => {
     const command = await resolveServerCommand(input({ pythonExtension: () => Promise.resolve(['conda', 'run', '-n', 'app', 'python']) }));
     assert.equal(command.source, 'Python extension');
     assert.equal(command.command, 'conda');
-    assert.deepEqual(command.args, ['run', '-n', 'app', 'python', '-m', 'greenlint', 'server']);
+    assert.deepEqual(command.args, ['run', '-n', 'app', 'python', '-c', SERVER_SCRIPT, 'server']);
+    assert.equal(command.commandLine, 'conda run -n app python -m greenlint server');
     assert.deepEqual(command.python, ['conda', 'run', '-n', 'app', 'python']);
   });
 
@@ -88,7 +92,7 @@ describe('resolution order', () => {
     const linux = await resolveServerCommand(input());
     assert.equal(linux.source, 'PATH');
     assert.equal(linux.command, 'python3');
-    assert.deepEqual(linux.args, ['-m', 'greenlint', 'server']);
+    assert.deepEqual(linux.args, ['-c', SERVER_SCRIPT, 'server']);
     const windows = await resolveServerCommand(input({ platform: 'win32' }));
     assert.equal(windows.command, 'python');
   });

@@ -78,8 +78,13 @@ export type Source = 'greenlint.path' | 'greenlint.interpreter' | 'Python extens
 export interface ServerCommand {
   /** The program to run. */
   readonly command: string;
-  /** Its arguments: `['server', ...args]` for a greenlint executable, `[...prefix, '-m', 'greenlint', 'server', ...args]` for a Python. */
+  /**
+   * Its arguments: `['server', ...args]` for a greenlint executable, `[...prefix, '-c', SERVER_SCRIPT, 'server', ...args]`
+   * for a Python (what `-m greenlint server` does, without the workspace on `sys.path`).
+   */
   readonly args: readonly string[];
+  /** The command line as logged: `<greenlint> server ...args`, or `<python> -m greenlint server ...args`. */
+  readonly commandLine: string;
   /** The interpreter's command line (e.g. `['/usr/bin/python3']`), undefined when `greenlint.path` is used. */
   readonly python: readonly string[] | undefined;
   readonly source: Source;
@@ -132,14 +137,16 @@ export async function resolveServerCommand(input: ResolveInput): Promise<ServerC
     const expanded = expandPath(entry, input);
     if (expanded === undefined) continue;
     if (isBareName(expanded) || input.isFile(expanded)) {
-      return { command: expanded, args: ['server', ...extra], python: undefined, source: 'greenlint.path', warnings };
+      const args = ['server', ...extra];
+      return { command: expanded, args, commandLine: [expanded, ...args].join(' '), python: undefined, source: 'greenlint.path', warnings };
     }
   }
   if (entries.length > 0) warnings.push(`greenlint.path: none of ${JSON.stringify(entries)} exists`);
 
   const fromPython = (python: readonly string[], source: Source): ServerCommand => ({
     command: python[0] ?? defaultPython(input.platform),
-    args: [...python.slice(1), '-m', 'greenlint', 'server', ...extra],
+    args: [...python.slice(1), '-c', SERVER_SCRIPT, 'server', ...extra],
+    commandLine: [...python, '-m', 'greenlint', 'server', ...extra].join(' '),
     python,
     source,
     warnings,
@@ -179,7 +186,17 @@ export interface ProcessOutcome {
   readonly stderr: string;
 }
 
-export const IMPORT_CHECK_SCRIPT = 'import greenlint; print(greenlint.__version__)';
+/**
+ * The first statement of every Python script the extension runs. `python -c` and `python -m` put the working
+ * directory (the workspace) first on `sys.path`: a workspace's own `greenlint.py` or `greenlint/` would be imported
+ * (run) in place of the installed package. The checked code is only ever read (as `python -P` would, from 3.11).
+ */
+const WITHOUT_WORKING_DIRECTORY = "import sys; sys.path[:] = [entry for entry in sys.path if entry != '']";
+
+/** `python -m greenlint`, without the working directory on `sys.path`; the arguments follow it. */
+export const SERVER_SCRIPT = `${WITHOUT_WORKING_DIRECTORY}; import runpy; runpy.run_module('greenlint', run_name='__main__', alter_sys=True)`;
+
+export const IMPORT_CHECK_SCRIPT = `${WITHOUT_WORKING_DIRECTORY}; import greenlint; print(greenlint.__version__)`;
 
 export function classifyImportCheck(outcome: ProcessOutcome): ImportCheck {
   const { error, stdout, stderr } = outcome;
