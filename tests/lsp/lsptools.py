@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import contextlib
 import copy
 import json
 import re
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -244,6 +245,21 @@ class GreenlintTestClient(LanguageClient):
     def pulls(self) -> bool:
         document = self.capabilities.text_document if self.capabilities is not None else None
         return document is not None and document.diagnostic is not None
+
+
+@contextlib.asynccontextmanager
+async def own_server(*args: str, cwd: Path, profile: str = "visual_studio_code") -> AsyncIterator[GreenlintTestClient]:
+    """A client of a server process of its own (not a pooled one): `python ARGS` run in `cwd`. At the end it is shut
+    down, and must have exited cleanly."""
+    client = make_client()
+    client.profile = profile
+    await LanguageClient.start_io(client, sys.executable, *args, cwd=str(cwd))
+    try:
+        yield client
+    finally:
+        await asyncio.wait_for(client.shutdown_session(), 10)
+        await client.stop()
+    assert client._server is not None and client._server.returncode == 0
 
 
 def make_client() -> GreenlintTestClient:

@@ -7,16 +7,15 @@ file is still checked. The server never dies: the shared servers' clean exit is 
 
 from __future__ import annotations
 
-import asyncio
 import errno
 import os
-import sys
 from pathlib import Path
 
 import pytest
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
+from greenlint.core.checker import MAX_FILE_BYTES, TOO_LARGE
 from greenlint.core.parsing import MAX_DEPTH
 from lsptools import (
     FAST,
@@ -25,7 +24,7 @@ from lsptools import (
     Editor,
     GreenlintTestClient,
     codes,
-    make_client,
+    own_server,
 )
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -203,6 +202,27 @@ async def test_ten_megabytes_and_fifty_thousand_lines(editor: Editor) -> None:
     assert codes(await editor.diagnostics(good)) == ["GL002"]
 
 
+@pytest.mark.parametrize("editor", ["visual_studio_code"], indirect=True)
+async def test_a_document_over_the_size_limit_is_not_checked(editor: Editor) -> None:
+    """What the CLI skips on disk (more than 20 MB) is not checked when open either: one information diagnostic,
+    one warning; a document cut back under the limit is checked again."""
+    line = "    " + "é" * 48 + "\n"  # 101 bytes, 53 characters: under the limit in characters, not in bytes
+    huge = NEEDLE + '"""A generated module.\n' + line * (MAX_FILE_BYTES // 100) + '"""\n' + TAIL
+    assert len(huge) < MAX_FILE_BYTES < len(huge.encode())
+    uri = editor.open("app/huge.py", huge)
+    [item] = await editor.diagnostics(uri, timeout=60)
+    assert (item.severity, item.code, item.message) == (
+        types.DiagnosticSeverity.Information,
+        None,
+        f"greenlint: not checked: {TOO_LARGE}",
+    )
+    [message] = await editor.until(lambda: logs(editor.client, uri), "the log message")
+    assert message.endswith(f"not checked: {TOO_LARGE}")
+    assert [m.type for m in editor.client.log_messages if m.message == message] == [types.MessageType.Warning]
+    editor.change(uri, NEEDLE + TAIL)
+    assert codes(await editor.diagnostics(uri, timeout=60)) == ["GL002"]
+
+
 # -- the workspace: broken files on disk, a broken pyproject.toml -------------------------------------------------
 def hostile_workspace(root: Path) -> None:
     files: dict[str, bytes] = {
@@ -295,10 +315,7 @@ async def test_an_unreadable_directory_is_logged(client: GreenlintTestClient, tm
 # -- a rule that raises -------------------------------------------------------------------------------------------
 async def test_a_rule_that_raises_is_named_and_the_others_report(tmp_path: Path) -> None:
     """The server of tests/lsp/failing_rule_server.py: GL004's check raises on every document."""
-    client = make_client()
-    client.profile = "visual_studio_code"
-    await LanguageClient.start_io(client, sys.executable, str(LAUNCHER), cwd=str(tmp_path))
-    try:
+    async with own_server(str(LAUNCHER), cwd=tmp_path) as client:
         editor = await Editor.start(client, tmp_path, options=FAST)
         both = UNAWAITED + "\n\nasync def names(db: AsyncSession, User):\n    return db.query(User).all()\n"
         uris = [editor.open(f"app/module_{index}.py", both) for index in range(3)]
@@ -312,7 +329,3 @@ async def test_a_rule_that_raises_is_named_and_the_others_report(tmp_path: Path)
         diagnostics = await editor.diagnostics(uris[0])
         action = await editor.action(uris[0], "greenlint (GL002): Add await", diagnostics)
         assert "await db.commit()" in await editor.apply(uris[0], action)
-    finally:
-        await asyncio.wait_for(client.shutdown_session(), 10)
-        await client.stop()
-    assert client._server is not None and client._server.returncode == 0

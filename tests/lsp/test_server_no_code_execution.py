@@ -13,7 +13,6 @@ changes, and shuts down: no marker is left.
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import subprocess
 import sys
@@ -22,9 +21,9 @@ from pathlib import Path
 
 import pytest
 from lsprotocol import types
-from pytest_lsp import LanguageClient, client_capabilities
+from pytest_lsp import client_capabilities
 
-from lsptools import FAST, PULL_PROFILE, Editor, codes, make_client
+from lsptools import FAST, PULL_PROFILE, Editor, codes, own_server
 
 SHADOWING = [
     "json",
@@ -110,10 +109,7 @@ async def test_a_server_session_never_imports_the_workspace(tmp_path: Path, prof
     root, markers = tmp_path / "workspace", tmp_path / "markers"
     markers.mkdir()
     files = bait_workspace(root, markers)
-    client = make_client()
-    client.profile = profile
-    await LanguageClient.start_io(client, sys.executable, "-m", "greenlint", "server", cwd=str(root))
-    try:
+    async with own_server("-m", "greenlint", "server", cwd=root, profile=profile) as client:
         capabilities = copy.deepcopy(client_capabilities(profile))
         capabilities.window = capabilities.window or types.WindowClientCapabilities()
         capabilities.window.work_done_progress = True
@@ -146,10 +142,6 @@ async def test_a_server_session_never_imports_the_workspace(tmp_path: Path, prof
         client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=changes))
         assert codes(await editor.diagnostics(routes)) == []
         await editor.barrier()
-    finally:
-        await asyncio.wait_for(client.shutdown_session(), 10)
-        await client.stop()
-    assert client._server is not None and client._server.returncode == 0
     assert not client.violations, client.violations
     assert list(markers.iterdir()) == [], f"imported: {sorted(path.name for path in markers.iterdir())}"
     assert not [m.message for m in client.log_messages if "Traceback" in m.message]

@@ -25,6 +25,16 @@ from greenlint.semantics.index import WorkspaceIndex
 
 Record = dict[str, Any]
 MAX_FILE_BYTES = 20 * 1024 * 1024
+TOO_LARGE = f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB"  # why such a file is not checked
+
+
+def too_large(text: str) -> bool:
+    """Whether `text` takes more than MAX_FILE_BYTES in UTF-8 (an open document the CLI would skip on disk)."""
+    if len(text) > MAX_FILE_BYTES:
+        return True
+    if len(text) * 4 <= MAX_FILE_BYTES or text.isascii():
+        return False
+    return len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES
 
 
 @dataclass
@@ -243,7 +253,7 @@ class Checker:
     def _read(self, file: SourceFile, result: FileResult) -> SourceText | None:
         try:
             if file.path.stat().st_size > MAX_FILE_BYTES:
-                result.errors.append(f"{file.display}: skipped: larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+                result.errors.append(f"{file.display}: skipped: {TOO_LARGE}")
                 return None
             return SourceText.decode(file.path.read_bytes())
         except OSError as error:

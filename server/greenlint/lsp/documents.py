@@ -12,6 +12,7 @@ from lsprotocol import types
 
 from greenlint.core.analysis import Analysis, RuleFailure, analyze
 from greenlint.core.autofix import FixError, fix_text
+from greenlint.core.checker import TOO_LARGE, too_large
 from greenlint.core.config import Settings, matches
 from greenlint.core.finding import Finding
 from greenlint.core.manifests import ManifestAnalysis, ProjectFiles, analyze_manifest, fix_manifest, is_manifest
@@ -105,7 +106,9 @@ def analyze_document(
     rules = selected_rules(settings, path_ignores)
     analysis: Analysis
     try:
-        if path is not None and is_manifest(path):
+        if too_large(text):
+            analysis = Analysis(text, syntax_error=SyntaxProblem(TOO_LARGE, Position(1, 1), syntax=False))
+        elif path is not None and is_manifest(path):
             analysis = analyze_manifest(text, rules, settings.severity, path=path, index=index, projects=projects)
         else:
             analysis = analyze(text, rules, settings.severity, index=index, path=path)
