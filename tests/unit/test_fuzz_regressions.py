@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from casetools import source
 from greenlint.core.analysis import analyze
 from greenlint.core.autofix import compiles, fix_text
@@ -230,3 +232,28 @@ def test_gl001_fix_leaves_no_async_with_in_a_plain_function() -> None:
             if fix is not None:
                 assert compiles(analysis.fixed_text([fix])), fix.message
     assert compiles(fix_text(text, ALL_RULES, unsafe=True).text)
+
+
+def test_a_text_without_a_path_follows_its_own_functions() -> None:
+    """Fuzzed GL001/GL008 example (`check --fix` wrote a different text than `fix_text`): a text analysed without
+    a path (an untitled editor document, `fix_text`) has no module name, and its own functions were not found
+    when a parameter took the type of the arguments at the call sites. `save` below is called with an
+    AsyncSession, so its `db.commit()` is GL002, with a path or without."""
+    text = source(
+        """
+        from sqlalchemy.ext.asyncio import AsyncSession
+
+
+        async def save(db, item):
+            db.add(item)
+            db.commit()
+
+
+        async def create(session: AsyncSession, item) -> None:
+            await save(session, item)
+        """
+    )
+    without = analyze(text, ALL_RULES)
+    with_path = analyze(text, ALL_RULES, path=Path("app/module.py"))
+    assert [(finding.code, finding.start.line) for finding in without.findings] == [("GL002", 6)]
+    assert [(finding.code, finding.start.line) for finding in with_path.findings] == [("GL002", 6)]

@@ -14,6 +14,7 @@ from typing import Any
 from greenlint.core.analysis import Analysis, analyze
 from greenlint.core.autofix import FixError, fix_text
 from greenlint.core.cache import FindingCache
+from greenlint.core.collection import without_collection
 from greenlint.core.config import ConfigError, Settings, find_config, load_settings, matches
 from greenlint.core.files import SourceFile, is_manifest
 from greenlint.core.finding import Finding
@@ -144,6 +145,7 @@ class Checker:
         except ConfigError:
             return False
 
+    @without_collection
     def check(self, file: SourceFile) -> FileResult:
         if is_manifest(file.path):
             return self._manifest(file, None)
@@ -169,6 +171,7 @@ class Checker:
         result.records = self._without_file_ignores(result.records, settings, file.path)
         return result
 
+    @without_collection
     def fix(self, file: SourceFile, *, unsafe: bool, write: bool) -> FileResult:
         """Fix a file to a fixed point; write it (atomically, same encoding) when `write`."""
         if is_manifest(file.path):

@@ -358,8 +358,12 @@ class WorkspaceView:
                     if through is not None and through.summary.defines(through.name):
                         return through
             return Symbol(summary, name, path)
-        if len(parts) == 1 and qualified in self.own.classes:
-            return Symbol(self.own, qualified, None)
+        if len(parts) == 1 and not self.own.name:  # a name of a text that has no path, so no module name
+            target = self.own.imports.get(qualified)
+            if target is not None:
+                return self.symbol(target, depth + 1)
+            if self.own.defines(qualified):
+                return Symbol(self.own, qualified, None)
         return None
 
     # -- sessions, factories, dependencies ---------------------------------------------------------------------
