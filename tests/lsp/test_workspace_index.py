@@ -185,3 +185,63 @@ async def test_factory_fix_edits_the_module_that_creates_the_factory(
     assert isinstance(text_edit, types.TextEdit)
     assert text_edit.new_text == ", expire_on_commit=False"
     assert text_edit.range.start.line == 5  # `Sessions = async_sessionmaker(...)` in deps.py, 0-based
+
+
+def indexing_runs(client: GreenlintTestClient) -> list[list[object]]:
+    """The work-done progress reports the server sent, one list per token (created, maybe not begun), in order."""
+    return [list(values) for values in client.progress_reports.values()]
+
+
+def ended(client: GreenlintTestClient) -> list[object]:
+    return [run[-1] for run in indexing_runs(client) if run and isinstance(run[-1], types.WorkDoneProgressEnd)]
+
+
+SERVICE = """
+from .models import Author
+
+
+async def names_{index}(authors: list[Author]) -> list[str]:
+    return [author.name for author in authors if author.id % {modulo} == 0]
+"""
+
+
+async def test_a_large_change_on_disk_is_indexed_again_with_progress(
+    client: GreenlintTestClient, tmp_path: Path
+) -> None:
+    """A checkout or a generator changing more than LARGE_CHANGE files gets its own progress; a few files do not."""
+    package = workspace(tmp_path)
+    editor = await start(client, tmp_path, progress=True)
+    await editor.until(lambda: ended(client), "the end of the first indexing")
+
+    def created(names: list[str]) -> types.DidChangeWatchedFilesParams:
+        for name in names:
+            (package / name).write_text(SERVICE.format(index=name[:-3], modulo=7), encoding="utf-8")
+        events = [types.FileEvent(uri=(package / name).as_uri(), type=types.FileChangeType.Created) for name in names]
+        return types.DidChangeWatchedFilesParams(changes=events)
+
+    client.workspace_did_change_watched_files(created([f"small_{index}.py" for index in range(10)]))
+    client.workspace_did_change_watched_files(created([f"large_{index}.py" for index in range(60)]))
+    await editor.until(lambda: len(ended(client)) == 2, "the end of indexing the changed files")
+    [first, second] = indexing_runs(client)
+    assert isinstance(second[0], types.WorkDoneProgressBegin)
+    assert second[0].title == "greenlint: indexing changed files"
+    assert isinstance(second[-1], types.WorkDoneProgressEnd) and second[-1].message == "60 modules indexed"
+    assert isinstance(first[-1], types.WorkDoneProgressEnd) and first[-1].message == "4 modules indexed"
+
+
+async def test_an_open_document_is_checked_before_indexing_ends(client: GreenlintTestClient, tmp_path: Path) -> None:
+    """Indexing runs in small chunks between document analyses: a document opened at start-up gets its
+    diagnostics, which need the models of another module, long before the whole workspace is indexed."""
+    package = workspace(tmp_path)
+    for index in range(600):
+        (package / f"service_{index}.py").write_text(SERVICE.format(index=index, modulo=index + 2), encoding="utf-8")
+    editor = await start(client, tmp_path, progress=True)
+    await editor.until(lambda: any(indexing_runs(client)), "the beginning of indexing")
+    routes = editor.open("app/routes.py", (package / "routes.py").read_text(encoding="utf-8"))
+    assert codes(await editor.diagnostics(routes, timeout=60)) == ["GL101"]
+    [run] = indexing_runs(client)
+    assert isinstance(run[-1], (types.WorkDoneProgressBegin, types.WorkDoneProgressReport)), run[-1]
+    assert (run[-1].percentage or 0) < 50, f"the diagnostics waited for the index: {run[-1].message}"
+    await editor.until(lambda: ended(client), "the end of indexing", timeout=120)
+    [run] = indexing_runs(client)
+    assert isinstance(run[-1], types.WorkDoneProgressEnd) and run[-1].message == "604 modules indexed"
