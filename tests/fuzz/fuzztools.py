@@ -774,6 +774,9 @@ def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
     return a[0] <= b[1] and b[0] <= a[1]
 
 
+SAVED_AS = Path("fuzzed/module.py")  # a file's path (not on disk): its module is `module`
+
+
 @dataclass(frozen=True, eq=False)
 class Workspace:
     index: WorkspaceIndex | None = None
@@ -860,6 +863,9 @@ def check_module(text: str, space: Workspace | None = None) -> Analysis:
     check_ranges(text, analysis)
     if analysis.module is None:
         return analysis
+    if space.path is None:  # a saved file (with a path, so a module name) gets what an untitled document gets
+        saved = Workspace(path=SAVED_AS).analyze(text)
+        assert list(map(describe, saved.findings)) == list(map(describe, analysis.findings)), "with a path"
     level = syntax_level(text)
     for finding in analysis.findings:
         for fix in offered(finding):

@@ -257,3 +257,50 @@ def test_a_text_without_a_path_follows_its_own_functions() -> None:
     with_path = analyze(text, ALL_RULES, path=Path("app/module.py"))
     assert [(finding.code, finding.start.line) for finding in without.findings] == [("GL002", 6)]
     assert [(finding.code, finding.start.line) for finding in with_path.findings] == [("GL002", 6)]
+
+
+def test_a_fix_names_a_class_of_its_own_module_without_importing_it() -> None:
+    """Fuzzed GL101 example, checked as a file: the nested loader option needs `Order`, which the fix imported
+    from the module itself (`from module import Order as Order_`): a saved file got another text than `fix_text`."""
+    text = source(
+        """
+        from sqlalchemy import ForeignKey, select
+        from sqlalchemy.ext.asyncio import AsyncSession
+        from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, selectinload
+
+
+        class Base(DeclarativeBase):
+            pass
+
+
+        class Customer(Base):
+            __tablename__ = "customers"
+            id: Mapped[int] = mapped_column(primary_key=True)
+            orders: Mapped[list["Order"]] = relationship()
+
+
+        class Order(Base):
+            __tablename__ = "orders"
+            id: Mapped[int] = mapped_column(primary_key=True)
+            customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+            lines: Mapped[list["Line"]] = relationship()
+
+
+        class Line(Base):
+            __tablename__ = "lines"
+            id: Mapped[int] = mapped_column(primary_key=True)
+            order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"))
+
+
+        async def line_count(db: AsyncSession, customer_id: int) -> int:
+            stmt = select(Customer).where(Customer.id == customer_id).options(selectinload(Customer.orders))
+            customer = (await db.execute(stmt)).scalar_one()
+            return sum(len(order.lines) for order in customer.orders)
+        """
+    )
+    path = Path("shop/module.py")
+    fixed = fix_text(text, ALL_RULES, unsafe=True, path=path).text
+    assert ".options(selectinload(Customer.orders).selectinload(Order.lines))" in fixed
+    assert "import Order" not in fixed
+    assert fixed == fix_text(text, ALL_RULES, unsafe=True).text
+    assert analyze(fixed, ALL_RULES, path=path).findings == []

@@ -44,7 +44,12 @@ class FixBuilder:
         self._rewrites.setdefault(id(statement), [])
 
     def import_name(self, module: str, name: str) -> cst.BaseExpression:
-        """An expression naming module.name: an existing module-level import or alias, else a new import."""
+        """An expression naming module.name: the name itself in that module, an existing module-level import or
+        alias, else a new import."""
+        if module == self.name.name and any(
+            binding.kind is not BindingKind.IMPORT for binding in self.facts.root.bindings.get(name, ())
+        ):
+            return cst.Name(name)
         wanted = f"{module}.{name}"
         imported = {
             local: self.name.absolute(binding.qualified)
