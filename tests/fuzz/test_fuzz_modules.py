@@ -1,7 +1,8 @@
 """Fuzzing: for every generated module, analysis never raises nor records a rule failure, findings lie inside the
 text, every offered fix (safe, unsafe, alternative) yields code that parses and compiles, removes its finding and
-adds none of the same code where it changed the text, fixing everything twice equals fixing once, and CRLF files
-keep their line endings (see fuzztools.check_module).
+adds none of the same code where it changed the text, fixing everything twice equals fixing once, CRLF files
+keep their line endings, and a module analysed as a saved file (with a module name) gets the findings it gets as an
+untitled document (see fuzztools.check_module).
 
 The budget is GREENLINT_FUZZ_EXAMPLES in total (300 by default, shared out below); the slow run is
 `GREENLINT_FUZZ_EXAMPLES=10000 python -m pytest tests/fuzz -q`. Examples are derandomized unless
