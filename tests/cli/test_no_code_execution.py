@@ -15,85 +15,12 @@ import os
 import shutil
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 
+from baittools import bait, bait_workspace
 from clitools import UNAWAITED, UNAWAITED_FIXED, Run, found, run_process, write
-
-# Modules greenlint (or what it imports) loads lazily, after start-up: shadowed by the workspace, they would run.
-SHADOWING = [
-    "difflib",
-    "tempfile",
-    "json",
-    "traceback",
-    "hashlib",
-    "tomllib",
-    "tomli",
-    "libcst",
-    "pathspec",
-    "packaging",
-    "pygls",
-    "lsprotocol",
-    "attrs",
-    "cattrs",
-    "typing_extensions",
-    "sqlalchemy",
-    "fastapi",
-    "greenlet",
-]
-# Modules Python or tools import implicitly.
-IMPLICIT = ["sitecustomize", "usercustomize", "conftest", "setup", "build_backend", "noxfile", "manage", "__main__"]
-
-
-def bait(name: str, markers: Path) -> str:
-    """A module that leaves `markers/NAME` when imported, and has a GL002 finding (line 9)."""
-    return textwrap.dedent(
-        f"""\
-        import pathlib
-
-        pathlib.Path({str(markers)!r}, {name!r}).write_text("imported")
-
-        from sqlalchemy.ext.asyncio import AsyncSession
-
-
-        async def save(db: AsyncSession) -> None:
-            db.commit()
-        """
-    )
-
-
-def bait_workspace(root: Path, markers: Path) -> dict[str, str]:
-    """The workspace's files (what they contain, to compare after a run that must not change them)."""
-    files: dict[str, str] = {}
-    for name in SHADOWING + IMPLICIT:
-        files[f"{name}.py"] = bait(name, markers)
-    files["app/__init__.py"] = bait("app.__init__", markers)
-    files["app/models.py"] = bait("app.models", markers)
-    files["app/__main__.py"] = bait("app.__main__", markers)
-    files["packaging_pkg/__init__.py"] = bait("packaging_pkg", markers)
-    files["tests/conftest.py"] = bait("tests.conftest", markers)
-    files["evil.pth"] = f"import pathlib; pathlib.Path({str(markers)!r}, 'evil.pth').write_text('imported')\n"
-    files["pyproject.toml"] = textwrap.dedent(
-        """\
-        [build-system]
-        requires = []
-        build-backend = "build_backend"
-        backend-path = ["."]
-
-        [project]
-        name = "bait"
-        version = "1"
-        dependencies = ["sqlalchemy>=2", "fastapi"]
-        """
-    )
-    files["setup.cfg"] = "[options]\ninstall_requires =\n    sqlalchemy>=2\n"
-    files["requirements.txt"] = "-e .\n-r requirements-dev.txt\nsqlalchemy>=2\n"
-    files["requirements-dev.txt"] = "pytest\n"
-    files["good.py"] = UNAWAITED
-    write(root, dict(files))
-    return files
 
 
 @pytest.fixture
@@ -101,6 +28,8 @@ def workspace(tmp_path: Path) -> tuple[Path, Path, dict[str, str]]:
     root, markers = tmp_path / "workspace", tmp_path / "markers"
     markers.mkdir()
     files = bait_workspace(root, markers)
+    files["good.py"] = UNAWAITED
+    write(root, {"good.py": UNAWAITED})
     return root, markers, files
 
 

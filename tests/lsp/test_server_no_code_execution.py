@@ -16,78 +16,14 @@ from __future__ import annotations
 import copy
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 from lsprotocol import types
 from pytest_lsp import client_capabilities
 
+from baittools import bait_workspace
 from lsptools import FAST, PULL_PROFILE, Editor, codes, own_server
-
-SHADOWING = [
-    "json",
-    "difflib",
-    "tempfile",
-    "traceback",
-    "hashlib",
-    "tomllib",
-    "libcst",
-    "pathspec",
-    "packaging",
-    "pygls",
-    "lsprotocol",
-    "cattrs",
-    "attrs",
-    "typing_extensions",
-    "concurrent",
-    "sqlalchemy",
-    "fastapi",
-]
-IMPLICIT = ["sitecustomize", "usercustomize", "conftest", "setup", "build_backend", "__main__"]
-
-
-def bait(name: str, markers: Path) -> str:
-    """A module that leaves `markers/NAME` when imported; a GL002 (safe fix) and a GL008 (unsafe fix) in it."""
-    return textwrap.dedent(
-        f"""\
-        import pathlib
-
-        pathlib.Path({str(markers)!r}, {name!r}).write_text("imported")
-
-        from sqlalchemy.ext.asyncio import AsyncSession
-
-
-        async def save(db: AsyncSession) -> None:
-            db.commit()
-        """
-    )
-
-
-def bait_workspace(root: Path, markers: Path) -> dict[str, str]:
-    files = {f"{name}.py": bait(name, markers) for name in SHADOWING + IMPLICIT}
-    files["app/__init__.py"] = bait("app.__init__", markers)
-    files["app/models.py"] = bait("app.models", markers)
-    files["app/routes.py"] = "from app.models import save\n" + bait("app.routes", markers)
-    files["evil.pth"] = f"import pathlib; pathlib.Path({str(markers)!r}, 'evil.pth').write_text('imported')\n"
-    files["pyproject.toml"] = textwrap.dedent(
-        """\
-        [build-system]
-        requires = []
-        build-backend = "build_backend"
-        backend-path = ["."]
-
-        [project]
-        name = "bait"
-        version = "1"
-        dependencies = ["sqlalchemy>=2", "fastapi"]
-        """
-    )
-    files["requirements.txt"] = "-e .\nsqlalchemy>=2\n"
-    for name, text in files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text, encoding="utf-8")
-    return files
 
 
 def test_the_bait_works(tmp_path: Path) -> None:
