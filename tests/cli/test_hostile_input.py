@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-import greenlint.cli.main as cli_main
+import greenlint.core.checker as core_checker
 import greenlint.core.files as core_files
 from clitools import UNAWAITED, UNAWAITED_FIXED, Run, example, found, run, run_process, write
 from greenlint.core.analysis import analyze
@@ -398,7 +398,7 @@ def test_deep_nesting_with_fix(tmp_path: Path) -> None:
 # -- files and directories that vanish, loop or cannot be read --------------------------------------------------------
 def vanish_after_listing(monkeypatch: pytest.MonkeyPatch, *paths: Path) -> None:
     """Delete `paths` right after the files to check are listed (before any is read)."""
-    listed = cli_main.discover
+    listed = core_checker.discover
 
     def listing_then_deleting(*args: Any, **kwargs: Any) -> Iterator[Any]:
         files = list(listed(*args, **kwargs))
@@ -406,7 +406,7 @@ def vanish_after_listing(monkeypatch: pytest.MonkeyPatch, *paths: Path) -> None:
             path.unlink()
         return iter(files)
 
-    monkeypatch.setattr(cli_main, "discover", listing_then_deleting)
+    monkeypatch.setattr(core_checker, "discover", listing_then_deleting)
 
 
 def test_file_vanishing_between_listing_and_reading(

@@ -5,16 +5,15 @@ from __future__ import annotations
 import argparse
 import difflib
 import sys
-import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
 from greenlint import __version__
 from greenlint.cli.formats import FORMATS, render
+from greenlint.core.analysis import RuleFailure
 from greenlint.core.cache import FindingCache
 from greenlint.core.checker import Checker, FileResult, Record, with_path
 from greenlint.core.config import ConfigError, check_selector
-from greenlint.core.files import discover, is_manifest
 from greenlint.core.source import split_lines
 from greenlint.rules import docs
 from greenlint.rules.registry import ALL_RULES, known_codes, rule_for
@@ -101,14 +100,7 @@ def run_check(arguments: argparse.Namespace) -> int:
     records: list[Record] = []
     results: list[FileResult] = []
     config_errors: list[str] = []  # broken configurations: the files they govern are not checked, the others are
-    paths = arguments.paths or ["."]
-    found = list(discover(paths, checker.is_excluded, errors.append, manifests=True))
-    # Python files first: manifests are checked against their summaries (computed by then)
-    files = [file for file in found if not is_manifest(file.path)] + [f for f in found if is_manifest(f.path)]
-    index.add_all(file.path for file in files if not is_manifest(file.path))
-    if checker.projects is not None:
-        checker.projects.covered(Path(path) for path in paths if Path(path).is_dir())
-    for file in files:
+    for file in checker.files(arguments.paths or ["."], errors.append):
         try:
             if fixing:
                 result = checker.fix(file, unsafe=arguments.unsafe_fixes, write=arguments.fix and not arguments.diff)
@@ -119,7 +111,7 @@ def run_check(arguments: argparse.Namespace) -> int:
                 config_errors.append(f"error: {error}")
             continue
         except Exception as error:  # noqa: BLE001 - one file that breaks greenlint must not stop the others
-            reason = "".join(traceback.format_exception_only(error)).strip().splitlines()[-1]
+            reason = RuleFailure.of("check", error).error.splitlines()[-1]
             result = FileResult(file, errors=[f"{file.display}: not checked: internal error: {reason}"])
         results.append(result)
         errors.extend(result.errors)

@@ -35,6 +35,11 @@ class RuleFailure:
     code: str
     error: str
 
+    @classmethod
+    def of(cls, code: str, error: BaseException) -> RuleFailure:
+        """The failure of `code` that raised `error`, shown as Python shows an exception's last line(s)."""
+        return cls(code, "".join(traceback.format_exception_only(error)).strip())
+
 
 @dataclass(eq=False)
 class Analysis:
@@ -113,7 +118,7 @@ def analyze(
         try:
             reports.extend((rule, report) for report in rule.check(context))
         except Exception as error:  # noqa: BLE001 - one failing rule must not hide the others
-            failures.append(RuleFailure(rule.code, "".join(traceback.format_exception_only(error)).strip()))
+            failures.append(RuleFailure.of(rule.code, error))
     try:
         findings = _locate(text, module, reports, severity or {})
     except RecursionError:  # adjacent strings nest in libcst's tree, not in Python's (which the depth limit sees)

@@ -6,7 +6,7 @@ import contextlib
 import functools
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,7 @@ from greenlint.core.autofix import FixError, fix_text
 from greenlint.core.cache import FindingCache
 from greenlint.core.collection import without_collection
 from greenlint.core.config import ConfigError, Settings, find_config, load_settings, matches
-from greenlint.core.files import SourceFile, is_manifest
+from greenlint.core.files import SourceFile, discover, is_manifest, resolved
 from greenlint.core.finding import Finding
 from greenlint.core.manifests import ManifestAnalysis, ProjectFiles, analyze_manifest, fix_manifest
 from greenlint.core.source import LineIndex, SourceDecodeError, SourceText
@@ -116,11 +116,8 @@ class Checker:
 
     def settings_for(self, path: Path) -> Settings:
         """The settings of the nearest configuration above `path`; raises ConfigError if it is broken."""
-        try:
-            resolved = path.resolve()
-        except (OSError, RuntimeError):  # a symbolic link loop (RuntimeError before Python 3.13)
-            resolved = Path(os.path.abspath(path))
-        directory = resolved.parent if not path.is_dir() else resolved
+        absolute = resolved(path)
+        directory = absolute.parent if not path.is_dir() else absolute
         if directory not in self._settings:
             config = find_config(directory)
             if config is None:
@@ -144,6 +141,17 @@ class Checker:
             return self.settings_for(path).is_excluded(path)
         except ConfigError:
             return False
+
+    def files(self, paths: Sequence[str], on_error: Callable[[str], None]) -> list[SourceFile]:
+        """The files `paths` name, Python modules first (manifests are checked against their summaries), known
+        to the index and to the manifests' projects."""
+        found = list(discover(list(paths), self.is_excluded, on_error, manifests=True))
+        files = [file for file in found if not is_manifest(file.path)] + [f for f in found if is_manifest(f.path)]
+        if self.index is not None:
+            self.index.add_all(file.path for file in files if not is_manifest(file.path))
+        if self.projects is not None:
+            self.projects.covered(Path(path) for path in paths if Path(path).is_dir())
+        return files
 
     @without_collection
     def check(self, file: SourceFile) -> FileResult:
@@ -270,10 +278,9 @@ class Checker:
         problem = analysis.syntax_error
         if problem is not None:
             position = problem.position
-            message = problem.message.splitlines()[0] if problem.message else ""
             result.errors.append(
                 f"{file.display}:{position.line}:{position.column}: not checked: "
-                + (f"syntax error: {message}" if problem.syntax else message)
+                + (f"syntax error: {problem.headline}" if problem.syntax else problem.headline)
             )
         for failure in analysis.failures:
             result.errors.append(f"{file.display}: internal error in {failure.code} (other rules ran): {failure.error}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import reprlib
 import sys
@@ -14,6 +13,7 @@ from typing import Any
 
 import pathspec
 
+from greenlint.core.files import resolved
 from greenlint.core.finding import Severity
 
 if sys.version_info >= (3, 11):
@@ -73,10 +73,7 @@ def _spec(patterns: tuple[str, ...]) -> pathspec.GitIgnoreSpec:
 
 
 def _relative(path: Path, root: Path | None) -> str:
-    try:
-        absolute = path.resolve()
-    except (OSError, RuntimeError):  # a symbolic link loop (RuntimeError before Python 3.13)
-        absolute = Path(os.path.abspath(path))
+    absolute = resolved(path)
     if root is not None:
         try:
             return absolute.relative_to(root.resolve()).as_posix()

@@ -109,13 +109,19 @@ def discover(
             on_error(f"{argument}: {_why_not_found(root)}")
             continue
         for file in found:
-            try:
-                key = file.path.resolve()
-            except (OSError, RuntimeError):  # replaced by a symbolic link loop meanwhile: reading it will say so
-                key = Path(os.path.abspath(file.path))
+            key = resolved(file.path)  # a symbolic link loop by now: reading it will say so
             if key not in seen:
                 seen.add(key)
                 yield file
+
+
+def resolved(path: Path) -> Path:
+    """`path.resolve()`, or the absolute path when it cannot be resolved (a symbolic link loop: OSError, or
+    RuntimeError before Python 3.13)."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return Path(os.path.abspath(path))
 
 
 def _why_not_found(path: Path) -> str:

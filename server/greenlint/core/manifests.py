@@ -7,7 +7,6 @@ which drivers their engine URLs name): it is recomputed from their summaries eve
 from __future__ import annotations
 
 import os
-import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -147,7 +146,7 @@ def analyze_manifest(
         try:
             reports.extend((rule, report) for report in rule.check(context))
         except Exception as error:  # noqa: BLE001 - one failing rule must not hide the others
-            failures.append(RuleFailure(rule.code, "".join(traceback.format_exception_only(error)).strip()))
+            failures.append(RuleFailure.of(rule.code, error))
     findings = _locate(manifest, reports, severity or {})
     return ManifestAnalysis(
         text, findings, failures=failures, consulted={EVERY_MODULE: ""}, manifest=manifest, reanalyze=again

@@ -24,6 +24,11 @@ class SyntaxProblem:
     position: Position
     syntax: bool = True
 
+    @property
+    def headline(self) -> str:
+        """The message's first line, as a log line or an error line shows it."""
+        return self.message.splitlines()[0] if self.message else ""
+
 
 MAX_DEPTH = 200  # syntax-tree levels greenlint checks; real code stays under 80, Python's parser stops near 3000
 ESTIMATED_MAX_DEPTH = 1000  # for code this Python cannot parse: libcst crashes past several thousand levels

@@ -74,7 +74,8 @@ def diagnostic(finding: Finding, uri: str, positions: PositionMap, version: int)
 
 
 def not_checked(message: str, position: Position, positions: PositionMap, version: int) -> types.Diagnostic:
-    """The one information diagnostic of a document greenlint cannot check (nested too deeply): no code, no fix."""
+    """The one information diagnostic of a document greenlint cannot check (nested too deeply, too large): no
+    code, no fix."""
     line = min(max(position.line, 1), len(positions.lines.starts))
     place = positions.position(Position(line, max(position.column, 1)))
     return types.Diagnostic(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -113,7 +112,7 @@ def analyze_document(
         else:
             analysis = analyze(text, rules, settings.severity, index=index, path=path)
     except Exception as error:  # noqa: BLE001 - shown like a text that does not parse; the server logs the failure
-        failure = RuleFailure("analysis", "".join(traceback.format_exception_only(error)).strip())
+        failure = RuleFailure.of("analysis", error)
         analysis = Analysis(text, syntax_error=SyntaxProblem("cannot analyse", Position(1, 1)), failures=[failure])
     findings = [
         finding

@@ -264,12 +264,13 @@ class GreenlintServer(LanguageServer):
 
     def report_not_checked(self, uri: str, result: DocumentResult) -> None:
         """Log why a document is not checked, once until it checks again. What is not a syntax error (code nested
-        too deeply) also shows as one information diagnostic; editors show syntax errors themselves."""
+        too deeply, a document over the size limit) also shows as one information diagnostic; editors show syntax
+        errors themselves."""
         problem = result.analysis.syntax_error
         if problem is None:
             self.not_checked.discard(uri)
             return
-        message = problem.message.splitlines()[0] if problem.message else ""
+        message = problem.headline
         if not problem.syntax:
             diagnostic = not_checked(message, problem.position, result.positions, result.version)
             result.diagnostics = [*result.diagnostics, diagnostic]

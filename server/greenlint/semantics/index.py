@@ -348,23 +348,23 @@ class WorkspaceView:
             if cut != len(parts) - 1:
                 return None  # an attribute of a module-level name
             summary, path = found
-            name = parts[-1]
-            target = summary.imports.get(name)
-            if target is not None:
-                return self.symbol(target, depth + 1)
-            if not summary.defines(name):
-                for star in summary.star_imports:  # `from .user import *`
-                    through = self.symbol(f"{star}.{name}", depth + 1)
-                    if through is not None and through.summary.defines(through.name):
-                        return through
-            return Symbol(summary, name, path)
-        if len(parts) == 1 and not self.own.name:  # a name of a text that has no path, so no module name
-            target = self.own.imports.get(qualified)
-            if target is not None:
-                return self.symbol(target, depth + 1)
-            if self.own.defines(qualified):
-                return Symbol(self.own, qualified, None)
+            return self._member(summary, path, parts[-1], depth)
+        own = self.own
+        if len(parts) == 1 and not own.name and (own.defines(qualified) or qualified in own.imports):
+            return self._member(own, None, qualified, depth)  # a text without a path has no module name
         return None
+
+    def _member(self, summary: ModuleSummary, path: str | None, name: str, depth: int) -> Symbol | None:
+        """A module-level name of a module, followed through its imports and star imports."""
+        target = summary.imports.get(name)
+        if target is not None:
+            return self.symbol(target, depth + 1)
+        if not summary.defines(name):
+            for star in summary.star_imports:  # `from .user import *`
+                through = self.symbol(f"{star}.{name}", depth + 1)
+                if through is not None and through.summary.defines(through.name):
+                    return through
+        return Symbol(summary, name, path)
 
     # -- sessions, factories, dependencies ---------------------------------------------------------------------
     def value(self, qualified: str, depth: int = 0) -> Value | None:
